@@ -1,0 +1,139 @@
+"""What akeneo-sync exports: every resource, its stable key and its typed key columns.
+
+This table is the contract between extract (which fills documents), transforms and sinks (which
+store them): a sink never hard-codes a resource, it reads its name, key and columns from here.
+A document's key is the tuple of its ``key`` fields; every write is an upsert on that key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+ColumnType = Literal["text", "int", "bool", "datetime"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """A top-level document field promoted to a typed column in relational sinks."""
+
+    name: str
+    type: ColumnType = "text"
+
+
+@dataclass(frozen=True)
+class Resource:
+    name: str
+    """Table, collection and file name (``products`` -> ``products.jsonl``)."""
+    key: tuple[str, ...]
+    """Document fields that identify it; never null."""
+    columns: tuple[Column, ...]
+    """Key columns first, then fields worth filtering and joining on."""
+    updated_filter: bool = False
+    """Akeneo can list it with an ``updated`` filter, so it can sync incrementally."""
+
+    def key_of(self, doc: dict[str, Any]) -> tuple[Any, ...]:
+        return tuple(doc[k] for k in self.key)
+
+
+def _cols(*spec: str) -> tuple[Column, ...]:
+    """``"enabled:bool"`` -> Column("enabled", "bool"); plain names are text."""
+    out = []
+    for item in spec:
+        name, _, kind = item.partition(":")
+        out.append(Column(name, kind or "text"))  # type: ignore[arg-type]
+    return tuple(out)
+
+
+PRODUCTS = Resource(
+    "products",
+    ("uuid",),
+    _cols(
+        "uuid",
+        "identifier",
+        "family",
+        "family_variant",
+        "parent",
+        "root_parent",
+        "enabled:bool",
+        "created:datetime",
+        "updated:datetime",
+    ),
+    updated_filter=True,
+)
+PRODUCT_MODELS = Resource(
+    "product_models",
+    ("code",),
+    _cols(
+        "code",
+        "family",
+        "family_variant",
+        "parent",
+        "root_parent",
+        "created:datetime",
+        "updated:datetime",
+    ),
+    updated_filter=True,
+)
+FAMILIES = Resource("families", ("code",), _cols("code", "attribute_as_label"))
+FAMILY_VARIANTS = Resource("family_variants", ("family", "code"), _cols("family", "code"))
+ATTRIBUTES = Resource(
+    "attributes",
+    ("code",),
+    _cols("code", "type", "group", "localizable:bool", "scopable:bool"),
+    updated_filter=True,
+)
+ATTRIBUTE_OPTIONS = Resource(
+    "attribute_options", ("attribute", "code"), _cols("attribute", "code", "sort_order:int")
+)
+ATTRIBUTE_GROUPS = Resource("attribute_groups", ("code",), _cols("code", "sort_order:int"))
+CATEGORIES = Resource(
+    "categories", ("code",), _cols("code", "parent", "updated:datetime"), updated_filter=True
+)
+CHANNELS = Resource("channels", ("code",), _cols("code", "category_tree"))
+LOCALES = Resource("locales", ("code",), _cols("code", "enabled:bool"))
+CURRENCIES = Resource("currencies", ("code",), _cols("code", "enabled:bool"))
+MEASUREMENT_FAMILIES = Resource(
+    "measurement_families", ("code",), _cols("code", "standard_unit_code")
+)
+ASSOCIATION_TYPES = Resource("association_types", ("code",), _cols("code"))
+REFERENCE_ENTITIES = Resource("reference_entities", ("code",), _cols("code"))
+REFERENCE_ENTITY_RECORDS = Resource(
+    "reference_entity_records",
+    ("reference_entity", "code"),
+    _cols("reference_entity", "code", "updated:datetime"),
+    updated_filter=True,
+)
+ASSET_FAMILIES = Resource("asset_families", ("code",), _cols("code"))
+ASSETS = Resource(
+    "assets",
+    ("asset_family_code", "code"),
+    _cols("asset_family_code", "code", "updated:datetime"),
+    updated_filter=True,
+)
+
+# Order matters: reference data first, so transforms have their lookups before products arrive.
+ALL: tuple[Resource, ...] = (
+    LOCALES,
+    CURRENCIES,
+    CHANNELS,
+    MEASUREMENT_FAMILIES,
+    ATTRIBUTE_GROUPS,
+    ATTRIBUTES,
+    ATTRIBUTE_OPTIONS,
+    FAMILIES,
+    FAMILY_VARIANTS,
+    CATEGORIES,
+    ASSOCIATION_TYPES,
+    REFERENCE_ENTITIES,
+    REFERENCE_ENTITY_RECORDS,
+    ASSET_FAMILIES,
+    ASSETS,
+    PRODUCT_MODELS,
+    PRODUCTS,
+)
+BY_NAME: dict[str, Resource] = {r.name: r for r in ALL}
+
+
+def get(name: str) -> Resource:
+    return BY_NAME[name]

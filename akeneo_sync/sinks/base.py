@@ -1,0 +1,70 @@
+"""The one lifecycle every destination follows, and the context it is given.
+
+    sink = open_sink("sqlite:///catalog.db")      # registry: URL scheme or file extension
+    sink.open(context)                           # create schema / temp files, take the lock
+    sink.write(resource, docs)                   # batched idempotent upserts, any order
+    sink.delete(resource, keys, soft=True)       # for sync: mark or remove by key
+    sink.commit(state)                           # make everything written so far durable,
+                                                 # together with the sync state that covers it
+    sink.close(ok)                               # ok=False: leave nothing that looks complete
+
+Sinks know nothing of Akeneo's API. They receive transformed documents (see docs/architecture.md,
+"Document contract") and may call the pure functions of ``akeneo_sync.transform`` to derive
+flat columns or ``product_values`` rows from them, with the attributes in ``SinkContext``.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from akeneo_sync.resources import Resource
+
+Doc = dict[str, Any]
+Key = tuple[Any, ...]
+
+
+@dataclass
+class SinkContext:
+    resources: Sequence[Resource]
+    """The resources this run writes; schema for them is created in ``open``."""
+    attributes: Mapping[str, Doc] = field(default_factory=dict)
+    """Attribute code -> attribute document, for typing values and naming flat columns."""
+    label_locale: str | None = None
+    """Set when labels were resolved (``--labels LOCALE``)."""
+
+
+class Sink(ABC):
+    """Base class of all destinations; ``url`` is printed with secrets masked."""
+
+    url: str
+
+    @abstractmethod
+    def open(self, context: SinkContext) -> None: ...
+
+    @abstractmethod
+    def write(self, resource: Resource, docs: Sequence[Doc]) -> None:
+        """Upsert ``docs`` on ``resource.key``; a doc written twice is stored once."""
+
+    def delete(self, resource: Resource, keys: Sequence[Key], *, soft: bool = True) -> None:
+        """Mark (soft: set ``deleted_at``) or remove the documents with these keys."""
+        raise NotImplementedError(f"{type(self).__name__} does not support deletions yet")
+
+    @abstractmethod
+    def commit(self, state: Mapping[str, Any] | None = None) -> None:
+        """Durably store everything written so far, with ``state`` if given, atomically."""
+
+    @abstractmethod
+    def close(self, ok: bool) -> None:
+        """Release resources; on ``ok=False`` roll back what is not committed."""
+
+    def read_state(self) -> dict[str, Any] | None:
+        """The last committed state, or None for a destination never synced."""
+        return None
+
+    @abstractmethod
+    def read(self, resource: Resource) -> Iterator[Doc]:
+        """Every stored document of ``resource`` (after ``close``/``commit``), for tests,
+        reconciliation and ``akeneo-sync state``; soft-deleted ones carry ``deleted_at``."""
