@@ -9,7 +9,7 @@ class, not by message::
     │   ├── AuthError               credentials refused (401 after refresh, token endpoint 422)
     │   ├── NotFoundError           404 on a resource we asked for by code
     │   ├── ClientError             other 4xx: a request we should not have sent (400/403/405/422…)
-    │   ├── RetryableError         429, 5xx, transport errors: retried, raised once attempts run out
+    │   ├── RetryableError          429, 5xx, transport errors: retried, raised when out of tries
     │   └── PaginationError         a listing that loops or whose links cannot be followed
     ├── SinkError                   the destination refused a write or cannot be opened (exit 4)
     │   └── MissingDependencyError  an optional driver is not installed; names the pip line
