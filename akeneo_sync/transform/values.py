@@ -1,0 +1,256 @@
+"""Derived shapes of product values: Akeneo's flat columns and the long ``product_values`` rows.
+
+Both read a document of the contract (docs/architecture.md) and never modify it. Column names
+follow Akeneo's own CSV import/export, so a file we write can be read by people who know that
+format: ``name-en_US``, ``description-en_US-ecommerce``, ``price-EUR``, ``weight-unit``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import orjson
+
+from akeneo_sync.transform._types import LABELLED_TYPES, attribute_type, identifier_code, kind_of
+
+Scalar = str | int | float | bool | None
+FlatRow = dict[str, Scalar]
+
+PRODUCT_PROPERTIES = (
+    "uuid",
+    # the identifier attribute's code goes here (e.g. ``sku``)
+    "family",
+    "parent",
+    "root_parent",
+    "family_variant",
+    "categories",
+    "enabled",
+    "created",
+    "updated",
+    "groups",
+)
+MODEL_PROPERTIES = (
+    "code",
+    "family",
+    "parent",
+    "root_parent",
+    "family_variant",
+    "categories",
+    "created",
+    "updated",
+)
+_JOINED_PROPERTIES = frozenset({"categories", "groups"})
+
+VALUE_ROW_COLUMNS = (
+    "uuid",
+    "attribute",
+    "locale",
+    "channel",
+    "type",
+    "text_value",
+    "number_value",
+    "bool_value",
+    "unit",
+    "json_value",
+    "label",
+)
+
+
+def to_json(data: Any) -> str:
+    """Compact JSON text, keeping non-ASCII as is (CSV and SQL are UTF-8)."""
+    return orjson.dumps(data).decode()
+
+
+def join_codes(items: Iterable[Any]) -> str:
+    """Akeneo's flat convention for lists of codes: comma-joined, no spaces."""
+    return ",".join("" if item is None else str(item) for item in items)
+
+
+def _column(code: str, value: Mapping[str, Any]) -> str:
+    """``code[-locale][-channel]``; the value's own locale/scope decide, not the attribute."""
+    parts = [code]
+    for part in (value.get("locale"), value.get("scope", value.get("channel"))):
+        if part:
+            parts.append(str(part))
+    return "-".join(parts)
+
+
+def _flat_value(row: FlatRow, code: str, value: Mapping[str, Any], type_: str) -> None:
+    data = value.get("data")
+    column = _column(code, value)
+    kind = kind_of(type_, data)
+    if kind == "metric":
+        metric = data if isinstance(data, Mapping) else {}
+        row[column] = metric.get("amount")
+        row[f"{column}-unit"] = metric.get("unit")
+    elif kind == "price":
+        for price in data or ():
+            row[f"{column}-{price.get('currency')}"] = price.get("amount")
+    elif kind == "multi":
+        row[column] = None if data is None else join_codes(data)
+    elif kind == "json":
+        row[column] = None if data is None else to_json(data)
+    else:  # text, number, boolean: as Akeneo sends them (decimal numbers stay strings)
+        row[column] = data
+    if "label" in value and type_ in LABELLED_TYPES:
+        label = value["label"]
+        if isinstance(label, list):
+            row[f"{column}-label"] = join_codes(item or "" for item in label)
+        else:
+            row[f"{column}-label"] = label
+
+
+def _flat_values(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> FlatRow:
+    row: FlatRow = {}
+    for code, entries in (doc.get("values") or {}).items():
+        for value in entries or ():
+            _flat_value(row, code, value, attribute_type(code, value, attributes))
+    return row
+
+
+def _flat_associations(doc: Mapping[str, Any]) -> FlatRow:
+    row: FlatRow = {}
+    for type_code, links in (doc.get("associations") or {}).items():
+        for target in ("products", "product_models", "groups"):
+            if target in (links or {}):
+                row[f"{type_code}-{target}"] = join_codes(links[target] or ())
+    # Quantified associations: ids and quantities in two parallel comma-joined columns.
+    for type_code, links in (doc.get("quantified_associations") or {}).items():
+        for target in ("products", "product_models"):
+            items = (links or {}).get(target)
+            if items is None:
+                continue
+            ids = [i.get("uuid") or i.get("identifier") or i.get("code") for i in items]
+            row[f"{type_code}-{target}"] = join_codes(ids)
+            row[f"{type_code}-{target}-quantity"] = join_codes(i.get("quantity") for i in items)
+    return row
+
+
+def _flatten(
+    doc: Mapping[str, Any],
+    attributes: Mapping[str, Any],
+    properties: tuple[str, ...],
+    ident: str | None = None,
+) -> FlatRow:
+    row: FlatRow = {}
+    rest = _flat_values(doc, attributes)
+    for name in properties:
+        # The identifier column is a value promoted to the properties, as in Akeneo's CSV.
+        value = rest.pop(name, doc.get("identifier")) if name == ident else doc.get(name)
+        if name in _JOINED_PROPERTIES and isinstance(value, list):
+            row[name] = join_codes(value)
+        elif isinstance(value, dict | list):
+            row[name] = to_json(value)
+        else:
+            row[name] = value
+    if "family_label" in doc:
+        rest["family-label"] = doc["family_label"]
+    if "category_paths" in doc:
+        rest["categories-label"] = ", ".join(p or "" for p in doc["category_paths"] or ())
+    rest.update(_flat_associations(doc))
+    for name in sorted(rest):
+        if name not in row:  # an attribute never shadows a property
+            row[name] = rest[name]
+    return row
+
+
+def flatten_product(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> FlatRow:
+    """One flat row per product: properties first, then value columns sorted by name."""
+    values = doc.get("values") or {}
+    properties = list(PRODUCT_PROPERTIES)
+    ident = identifier_code(values, attributes)
+    if ident is None and "identifier" in doc:
+        ident = "identifier"  # no attribute tells its code: keep the contract's field
+    if ident is not None:
+        properties.insert(1, ident)
+    return _flatten(doc, attributes, tuple(properties), ident)
+
+
+def flatten_model(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> FlatRow:
+    """One flat row per product model, same convention keyed by ``code``."""
+    return _flatten(doc, attributes, MODEL_PROPERTIES)
+
+
+def _number(data: Any) -> float | None:
+    if isinstance(data, bool) or data is None:
+        return None
+    try:
+        return float(data)
+    except (TypeError, ValueError):
+        return None
+
+
+def _text(data: Any) -> str | None:
+    return None if data is None else str(data)
+
+
+def product_value_rows(
+    doc: Mapping[str, Any], attributes: Mapping[str, Any]
+) -> list[dict[str, Any]]:
+    """The long ``product_values`` rows of a product, columns as in ``VALUE_ROW_COLUMNS``.
+
+    Every value yields at least one row, even an empty list or a null, so counting rows per
+    attribute in SQL tells which attributes a product has.
+    """
+    uuid = doc.get("uuid")
+    rows: list[dict[str, Any]] = []
+    for code, entries in (doc.get("values") or {}).items():
+        for value in entries or ():
+            type_ = attribute_type(code, value, attributes)
+            base: dict[str, Any] = dict.fromkeys(VALUE_ROW_COLUMNS)
+            base.update(
+                uuid=uuid,
+                attribute=code,
+                locale=value.get("locale") or "",
+                channel=value.get("scope", value.get("channel")) or "",
+                type=type_,
+            )
+            rows.extend(_value_parts(base, value, type_))
+    return rows
+
+
+def _value_parts(
+    base: dict[str, Any], value: Mapping[str, Any], type_: str
+) -> list[dict[str, Any]]:
+    data = value.get("data")
+    label = value.get("label")
+    kind = kind_of(type_, data)
+    if kind == "price" and data:
+        return [
+            {
+                **base,
+                "text_value": _text(p.get("amount")),
+                "number_value": _number(p.get("amount")),
+                "unit": p.get("currency"),
+                "json_value": to_json(p),
+            }
+            for p in data
+        ]
+    if kind == "multi" and data:
+        labels = label if isinstance(label, list) else []
+        return [
+            {
+                **base,
+                "text_value": _text(item),
+                "json_value": to_json(item),
+                "label": labels[i] if i < len(labels) else None,
+            }
+            for i, item in enumerate(data)
+        ]
+    row = {**base, "json_value": to_json(data)}
+    if kind == "metric" and isinstance(data, Mapping):
+        row.update(
+            text_value=_text(data.get("amount")),
+            number_value=_number(data.get("amount")),
+            unit=data.get("unit"),
+        )
+    elif kind == "number":
+        row.update(text_value=_text(data), number_value=_number(data))
+    elif kind == "boolean":
+        row["bool_value"] = None if data is None else bool(data)
+    elif kind == "text":
+        row["text_value"] = _text(data)
+        if not isinstance(label, list):
+            row["label"] = label
+    return [row]
