@@ -1,0 +1,251 @@
+"""The HTTP core: one keep-alive connection pool, bounded concurrency, retries, error mapping.
+
+Every request goes through ``AkeneoHttp.send``. It waits for one of ``concurrency`` slots (Akeneo
+SaaS allows 4 calls in flight per connection), sends, and classifies the answer: 2xx is returned;
+429, 408, 5xx and broken connections are retried with jittered exponential backoff, honouring
+``Retry-After``; anything else raises an error that says what failed and where. A slot is never
+held while backing off, so a throttled request does not starve the others.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import orjson
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
+from tenacity.wait import wait_exponential_jitter
+
+from akeneo_sync.errors import (
+    AkeneoError,
+    AuthError,
+    ClientError,
+    NotFoundError,
+    RetryableError,
+)
+
+log = logging.getLogger("akeneo_sync.http")
+
+RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 8
+    initial: float = 0.5
+    max_wait: float = 30.0
+
+
+@dataclass
+class HttpStats:
+    requests: int = 0
+    retries: int = 0
+    throttled: int = 0
+    bytes_received: int = 0
+    by_status: dict[int, int] = field(default_factory=dict)
+
+
+class _Retry(RetryableError):
+    def __init__(self, error: RetryableError, retry_after: float | None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.retry_after = retry_after
+
+
+class AkeneoHttp:
+    def __init__(
+        self,
+        base_url: str,
+        auth: httpx.Auth,
+        *,
+        concurrency: int = 4,
+        retry: RetryPolicy | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        timeout: float = 60.0,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.retry = retry or RetryPolicy()
+        self.stats = HttpStats()
+        self._slots = asyncio.Semaphore(concurrency)
+        self._connected = False
+        self._http = httpx.AsyncClient(
+            auth=auth,
+            transport=transport,
+            timeout=timeout,
+            headers={"Accept": "application/json", "User-Agent": "akeneo-sync"},
+            limits=httpx.Limits(max_connections=concurrency + 2),
+            follow_redirects=False,
+        )
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    def url(self, path: str) -> str:
+        return path if "://" in path else f"{self.base_url}{path}"
+
+    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        response = await self.send("GET", path, params=params)
+        try:
+            return orjson.loads(response.content)
+        except orjson.JSONDecodeError as exc:
+            raise ClientError(
+                f"expected JSON, got {response.headers.get('content-type', 'no content type')}",
+                method="GET",
+                url=_clean(response.request.url),
+                status=response.status_code,
+            ) from exc
+
+    async def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        response: httpx.Response = await self._retrying(method, path, **kwargs)
+        return response
+
+    async def _retrying(self, method: str, path: str, **kwargs: Any) -> Any:
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_Retry),
+            stop=stop_after_attempt(self.retry.attempts),
+            wait=self._wait,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    if attempt.retry_state.attempt_number > 1:
+                        self.stats.retries += 1
+                    return await self._send_once(method, self.url(path), **kwargs)
+        except _Retry as exhausted:
+            raise exhausted.error from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait(self, state: Any) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        if isinstance(error, _Retry) and error.retry_after is not None:
+            return min(error.retry_after, self.retry.max_wait) + random.uniform(0, 0.1)
+        backoff = wait_exponential_jitter(initial=self.retry.initial, max=self.retry.max_wait)
+        return float(backoff(state))
+
+    async def download(self, path: str, write: Callable[[bytes], object]) -> int:
+        """Stream a body to ``write`` chunk by chunk (media files can be large); retried whole,
+        so ``write`` must accept starting over (it is told by a call with ``b""`` first)."""
+        return int(await self._retrying("GET", path, stream_to=write))
+
+    async def _send_once(
+        self,
+        method: str,
+        url: str,
+        stream_to: Callable[[bytes], object] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        started = time.perf_counter()
+        async with self._slots:
+            try:
+                if stream_to is None:
+                    response = await self._http.request(method, url, **kwargs)
+                else:
+                    async with self._http.stream(method, url, **kwargs) as response:
+                        if response.is_success:
+                            stream_to(b"")
+                            size = 0
+                            async for chunk in response.aiter_bytes():
+                                stream_to(chunk)
+                                size += len(chunk)
+                            self.stats.requests += 1
+                            self.stats.bytes_received += size
+                            return size
+                        await response.aread()
+            except httpx.TransportError as exc:
+                self.stats.requests += 1
+                raise self._transport_error(method, url, exc) from exc
+            except RetryableError as exc:  # the token endpoint was busy
+                raise _Retry(exc, None) from exc
+        self._connected = True
+        self.stats.requests += 1
+        self.stats.bytes_received += len(response.content)
+        self.stats.by_status[response.status_code] = (
+            self.stats.by_status.get(response.status_code, 0) + 1
+        )
+        log.debug(
+            "%s %s -> %s (%.0f ms)",
+            method,
+            _clean(response.request.url),
+            response.status_code,
+            (time.perf_counter() - started) * 1000,
+        )
+        if response.is_success:
+            return response
+        raise self._status_error(method, response)
+
+    def _transport_error(self, method: str, url: str, exc: httpx.TransportError) -> Exception:
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        if isinstance(exc, httpx.ConnectError) and not self._connected:
+            # Nothing ever answered: a wrong URL or a server that is down. Retrying for a
+            # minute would only hide that.
+            return ClientError(f"cannot connect ({what}); check the URL", method=method, url=url)
+        if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
+            return ClientError(f"invalid URL ({what})", method=method, url=url)
+        return _Retry(RetryableError(what, method=method, url=_clean(url)), None)
+
+    def _status_error(self, method: str, response: httpx.Response) -> Exception:
+        status = response.status_code
+        url = _clean(response.request.url)
+        message = error_message(response)
+        kind: type[AkeneoError] = ClientError
+        if status in RETRY_STATUSES:
+            if status == 429:
+                self.stats.throttled += 1
+            error = RetryableError(message, method=method, url=url, status=status)
+            return _Retry(error, _retry_after(response.headers.get("Retry-After")))
+        if status == 401:
+            kind, message = AuthError, f"{message}; the credentials were refused after a refresh"
+        elif status == 404:
+            kind = NotFoundError
+        elif 300 <= status < 400:
+            message = (
+                f"redirected to {response.headers.get('Location', '?')}: the URL is probably the "
+                "PIM's web UI or behind a login page; give the API's base URL "
+                "(https://your-pim.example.com)"
+            )
+        return kind(message, method=method, url=url, status=status)
+
+
+def error_message(response: httpx.Response) -> str:
+    """Akeneo's ``message`` (plus its per-field ``errors``), else the HTTP reason."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return response.reason_phrase or f"HTTP {response.status_code}"
+    if isinstance(body, dict) and body.get("message"):
+        text = str(body["message"])
+        for error in body.get("errors") or []:
+            if isinstance(error, dict):
+                text += f"; {error.get('property', '')}: {error.get('message', '')}"
+        return text
+    return response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _retry_after(value: str | None) -> float | None:
+    """``Retry-After`` is seconds or an HTTP date; Akeneo does not always send it."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _clean(url: httpx.URL | str) -> str:
+    """The URL without query noise in the password sense: Akeneo puts no secret in URLs, but a
+    user-supplied base URL may carry ``user:pass@``."""
+    parsed = httpx.URL(str(url))
+    return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else str(url)
