@@ -1,5 +1,6 @@
 """Pure transforms: dict in, dict out, no I/O (docs/architecture.md, "Document contract")."""
 
+from akeneo_sync.transform.lookups import Lookups, apply_labels, enrich_category
 from akeneo_sync.transform.values import (
     MODEL_PROPERTIES,
     PRODUCT_PROPERTIES,
@@ -8,12 +9,27 @@ from akeneo_sync.transform.values import (
     flatten_product,
     product_value_rows,
 )
+from akeneo_sync.transform.variants import (
+    merge_categories,
+    merge_chain,
+    merge_parent_values,
+    parent_chain,
+    product_identifier,
+)
 
 __all__ = [
     "MODEL_PROPERTIES",
     "PRODUCT_PROPERTIES",
     "VALUE_ROW_COLUMNS",
+    "Lookups",
+    "apply_labels",
+    "enrich_category",
     "flatten_model",
     "flatten_product",
+    "merge_categories",
+    "merge_chain",
+    "merge_parent_values",
+    "parent_chain",
+    "product_identifier",
     "product_value_rows",
 ]
