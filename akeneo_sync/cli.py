@@ -1,0 +1,294 @@
+"""The ``akeneo-sync`` command: parse flags, call the library, map errors to exit codes."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+
+from akeneo_sync import __version__
+from akeneo_sync import resources as res
+from akeneo_sync.client import AkeneoClient
+from akeneo_sync.console import BarProgress, LogProgress, print_summary, setup_logging
+from akeneo_sync.errors import AkeneoSyncError, ConfigError
+from akeneo_sync.extract import Filters
+from akeneo_sync.settings import Connection, load_connection
+from akeneo_sync.sinks import open_sink
+from akeneo_sync.sync import ExportOptions, Summary, export
+
+DEFAULT_DEMO_DB = "akeneo-demo.db"
+
+
+def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """--url, --client-id, ... --config; flags win over AKENEO_* variables over the file."""
+    for flag, help_text in reversed(
+        [
+            ("--url", "Akeneo base URL, e.g. https://my-pim.cloud.akeneo.com [env AKENEO_URL]"),
+            ("--client-id", "Connection client id [env AKENEO_CLIENT_ID]"),
+            ("--client-secret", "Connection secret [env AKENEO_CLIENT_SECRET]"),
+            ("--username", "Connection username [env AKENEO_USERNAME]"),
+            ("--password", "Connection password [env AKENEO_PASSWORD]"),
+            ("--token", "An App access token instead of the four above [env AKENEO_TOKEN]"),
+        ]
+    ):
+        fn = click.option(flag, help=help_text)(fn)
+    fn = click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False),
+        help="TOML file with an [akeneo] table (url, client_id, ...).",
+    )(fn)
+    fn = click.option(
+        "--concurrency", default=4, show_default=True, help="Requests in flight (SaaS allows 4)."
+    )(fn)
+    return fn
+
+
+def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    fn = click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary.")(fn)
+    fn = click.option("-v", "--verbose", count=True, help="Log each request (-vv: more).")(fn)
+    return fn
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """One line on stderr naming the problem, and the error's exit code."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except AkeneoSyncError as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("interrupted; nothing after the last commit was kept", err=True)
+            sys.exit(130)
+
+    return wrapper
+
+
+def _connection(kwargs: dict[str, Any]) -> Connection:
+    flags = {
+        k: kwargs.pop(k)
+        for k in ("url", "client_id", "client_secret", "username", "password", "token")
+    }
+    return load_connection(flags, kwargs.pop("config_file"))
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _since(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ConfigError(
+            f"--updated-since {value!r}: use an ISO date or time, e.g. 2024-05-01 or "
+            "2024-05-01T08:00:00+02:00 (no offset means UTC)"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="akeneo-sync")
+def cli() -> None:
+    """Export an Akeneo PIM catalog to files and databases, and keep it in sync.
+
+    \b
+    Try it without credentials:  akeneo-sync demo
+    Export a real catalog:       akeneo-sync export --to catalog.db --config akeneo.toml
+    """
+
+
+@cli.command("export")
+@click.option(
+    "--to",
+    "destination",
+    required=True,
+    help="catalog.json, a directory, a .db/.sqlite file, sqlite:///, postgresql://, mysql://, "
+    "mongodb://",
+)
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(["jsonl", "csv", "parquet"]),
+    help="File format when --to is a directory (default jsonl).",
+)
+@click.option(
+    "--labels", metavar="LOCALE", help="Resolve option labels, category paths, ... in LOCALE."
+)
+@click.option("--channel", help="Only this channel's scopable values and category tree.")
+@click.option("--locales", help="Comma-separated locales of localizable values.")
+@click.option("--families", help="Comma-separated family codes.")
+@click.option("--categories", help="Comma-separated category codes (and their children).")
+@click.option("--enabled-only", is_flag=True, help="Skip disabled products.")
+@click.option("--updated-since", help="Products updated after this ISO date/time.")
+@click.option(
+    "--media", "media_dir", type=click.Path(file_okay=False), help="Download media files here."
+)
+@click.option("--resources", help=f"Comma-separated subset of: {', '.join(res.BY_NAME)}.")
+@click.option("--table-prefix", default="", help="Prefix for table/collection names.")
+@connection_options
+@output_options
+@handle_errors
+def export_command(**kwargs: Any) -> None:
+    """Export the whole catalog (or a filtered part) to DEST.
+
+    \b
+    Examples:
+      akeneo-sync export --to catalog.db
+      akeneo-sync export --to out/ --format csv --labels en_US --channel ecommerce
+      akeneo-sync export --to postgresql://me@localhost/shop --families shoes,tshirts
+    """
+    connection = _connection(kwargs)
+    options = ExportOptions(
+        filters=Filters(
+            channel=kwargs["channel"],
+            locales=_csv(kwargs["locales"]),
+            families=_csv(kwargs["families"]),
+            categories=_csv(kwargs["categories"]),
+            enabled_only=kwargs["enabled_only"],
+            updated_since=_since(kwargs["updated_since"]),
+        ),
+        labels=kwargs["labels"],
+        media_dir=Path(kwargs["media_dir"]) if kwargs["media_dir"] else None,
+    )
+    if kwargs["resources"]:
+        chosen = _csv(kwargs["resources"]) or []
+        unknown = sorted(set(chosen) - set(res.BY_NAME))
+        if unknown:
+            raise ConfigError(f"--resources: unknown {', '.join(unknown)}")
+        options.resources = tuple(chosen)
+    run_export(connection, kwargs, options)
+
+
+def run_export(connection: Connection, kwargs: dict[str, Any], options: ExportOptions) -> Summary:
+    setup_logging(kwargs["verbose"], kwargs["quiet"])
+    sink = open_sink(
+        kwargs["destination"], format=kwargs.get("file_format"), table_prefix=kwargs["table_prefix"]
+    )
+    console = Console(stderr=True)
+
+    async def go() -> Summary:
+        async with AkeneoClient(
+            **connection.client_kwargs(), concurrency=kwargs["concurrency"]
+        ) as client:
+            if kwargs["quiet"]:
+                return await export(client, sink, options)
+            if console.is_terminal:
+                with BarProgress(console) as bars:
+                    return await export(client, sink, options, bars)
+            return await export(client, sink, options, LogProgress())
+
+    summary = asyncio.run(go())
+    print_summary(Console(), summary, sink.url)
+    return summary
+
+
+@cli.command("check")
+@connection_options
+@output_options
+@handle_errors
+def check_command(**kwargs: Any) -> None:
+    """Test the connection and show what the credentials can see.
+
+    \b
+    Example:
+      AKENEO_URL=https://my-pim.cloud.akeneo.com akeneo-sync check --config akeneo.toml
+    """
+    connection = _connection(kwargs)
+    setup_logging(kwargs["verbose"], kwargs["quiet"])
+    counted = {
+        "products": "/products-uuid",
+        "product_models": "/product-models",
+        "families": "/families",
+        "attributes": "/attributes",
+        "categories": "/categories",
+        "channels": "/channels",
+        "locales": "/locales",
+        "currencies": "/currencies",
+        "association_types": "/association-types",
+    }
+
+    async def go() -> dict[str, int | None]:
+        async with AkeneoClient(
+            **connection.client_kwargs(), concurrency=kwargs["concurrency"]
+        ) as client:
+            counts = await asyncio.gather(*(client.count(path) for path in counted.values()))
+            return dict(zip(counted, counts, strict=True))
+
+    counts = asyncio.run(go())
+    click.echo(f"connected to {connection.url} as {connection.username or 'an App token'}")
+    for name, count in counts.items():
+        click.echo(f"  {name:<20} {'?' if count is None else f'{count:,}'}")
+
+
+@cli.command("demo")
+@click.option("--products", default=10_000, show_default=True, help="Catalog size.")
+@click.option("--seed", default=1, show_default=True, help="Catalog seed.")
+@click.option(
+    "--to", "destination", default=DEFAULT_DEMO_DB, show_default=True, help="Destination."
+)
+@click.option(
+    "--labels", default="en_US", show_default=True, metavar="LOCALE", help="Label locale."
+)
+@output_options
+@handle_errors
+def demo_command(products: int, seed: int, destination: str, labels: str, **kwargs: Any) -> None:
+    """Export a generated catalog from a built-in Akeneo emulator: no credentials needed.
+
+    \b
+    Example:
+      akeneo-sync demo --products 2000 && sqlite3 akeneo-demo.db 'SELECT count(*) FROM products'
+    """
+    from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
+
+    config = EmulatorConfig(products=products, seed=seed)
+    click.echo(f"starting the Akeneo emulator with {products:,} products ...", err=True)
+    with EmulatorServer(config) as server:
+        connection = Connection(
+            url=server.url,
+            client_id=config.client_id,
+            client_secret=config.secret,
+            username=config.username,
+            password=config.password,
+        )
+        kwargs.update(destination=destination, table_prefix="", concurrency=4)
+        run_export(connection, kwargs, ExportOptions(labels=labels))
+    if destination.endswith((".db", ".sqlite")) or destination.startswith("sqlite:"):
+        path = destination.removeprefix("sqlite:///")
+        click.echo(DEMO_QUERIES.format(db=path))
+
+
+DEMO_QUERIES = """
+Try these:
+  sqlite3 {db} "SELECT family, count(*) FROM products GROUP BY family ORDER BY 2 DESC"
+  sqlite3 {db} "SELECT p.identifier, v.text_value, v.label FROM products p
+                JOIN product_values v ON v.uuid = p.uuid
+                WHERE v.attribute = 'color' LIMIT 10"
+  sqlite3 {db} "SELECT identifier, root_parent, json_extract(document, '$.category_paths[0]')
+                FROM products WHERE parent IS NOT NULL LIMIT 10"
+"""
+
+
+def _register_emulator() -> None:
+    from akeneo_sync.emulator.cli import emulator_command
+
+    cli.add_command(emulator_command)
+
+
+_register_emulator()
+
+
+def main() -> None:
+    cli(prog_name="akeneo-sync")
