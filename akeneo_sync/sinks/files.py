@@ -1,0 +1,494 @@
+"""File destinations: one JSON array of flat products, or a directory of one file per resource.
+
+Every write goes to an on-disk index (SQLite, in a hidden temp directory inside the destination)
+keyed by the resource key, so a document written twice is stored once and memory does not grow
+with the catalog. The index is seeded from the previous complete output the first time a resource
+is touched, which makes an incremental sync an upsert into what is already there. Finalisation
+(``commit`` or ``close(ok=True)``) writes each touched resource to a temp file beside its output,
+then replaces outputs with ``os.replace`` and writes the state file last: a reader sees the old
+complete files or the new ones, never a partial file, and the state never covers data that is
+not on disk.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from akeneo_sync.errors import ConfigError, MissingDependencyError
+from akeneo_sync.resources import PRODUCT_MODELS, PRODUCTS, Resource
+from akeneo_sync.sinks import _atomic
+from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext
+from akeneo_sync.transform.values import (
+    MODEL_PROPERTIES,
+    PRODUCT_PROPERTIES,
+    flatten_model,
+    flatten_product,
+    to_json,
+)
+
+Format = Literal["jsonl", "csv", "parquet"]
+FORMATS: tuple[Format, ...] = ("jsonl", "csv", "parquet")
+STATE_FILE = ".akeneo-sync-state.json"
+DELETIONS_FILE = "deletions.jsonl"
+LOCK_FILE = ".akeneo-sync.lock"
+_BATCH = 5000
+
+
+def flat_row(resource: Resource, doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> Doc:
+    """The flat (CSV/Parquet) row of a document: products and models per Akeneo's convention,
+    other resources with top-level scalars as is and anything nested as a JSON string."""
+    if resource.name == PRODUCTS.name:
+        row: Doc = flatten_product(doc, attributes)
+    elif resource.name == PRODUCT_MODELS.name:
+        row = flatten_model(doc, attributes)
+    else:
+        row = {k: to_json(v) if isinstance(v, dict | list) else v for k, v in doc.items()}
+    if "deleted_at" in doc:
+        row["deleted_at"] = doc["deleted_at"]
+    return row
+
+
+def _leading_columns(resource: Resource) -> tuple[str, ...]:
+    if resource.name == PRODUCTS.name:
+        return PRODUCT_PROPERTIES
+    if resource.name == PRODUCT_MODELS.name:
+        return MODEL_PROPERTIES
+    return tuple(dict.fromkeys([*resource.key, *(c.name for c in resource.columns)]))
+
+
+def _type_name(value: Any) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int" if -(2**63) <= value < 2**63 else "str"
+    if isinstance(value, float):
+        return "float"
+    return "str"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class _Index:
+    """Documents of one resource by key, in first-write order, on disk."""
+
+    def __init__(self, db: sqlite3.Connection, resource: Resource) -> None:
+        self.db = db
+        self.resource = resource
+        self.table = f'"r_{resource.name}"'
+        db.execute(
+            f"CREATE TABLE {self.table} "
+            "(seq INTEGER PRIMARY KEY, k TEXT NOT NULL UNIQUE, body BLOB NOT NULL)"
+        )
+        # column -> types seen, for the CSV header and the Parquet schema (bounded by columns)
+        self.columns: dict[str, set[str]] = {}
+        # identifier columns of products (``sku``...): the value flatten_product puts 2nd
+        self.identifiers: set[str] = set()
+
+    def _key(self, doc: Mapping[str, Any]) -> str:
+        return to_json(list(self.resource.key_of(dict(doc))))
+
+    def upsert(self, rows: Sequence[Mapping[str, Any]], track: bool) -> None:
+        if track:
+            for row in rows:
+                for name, value in row.items():
+                    types = self.columns.setdefault(name, set())
+                    if value is not None:
+                        types.add(_type_name(value))
+                if self.resource.name == PRODUCTS.name:
+                    second = next(itertools.islice(row, 1, 2), None)
+                    if second is not None and second not in PRODUCT_PROPERTIES:
+                        self.identifiers.add(second)
+        self.db.executemany(
+            f"INSERT INTO {self.table}(k, body) VALUES (?, ?) "
+            "ON CONFLICT(k) DO UPDATE SET body = excluded.body",
+            [(self._key(row), orjson.dumps(row)) for row in rows],
+        )
+
+    def get(self, key: Key) -> Doc | None:
+        found = self.db.execute(
+            f"SELECT body FROM {self.table} WHERE k = ?", (to_json(list(key)),)
+        ).fetchone()
+        return None if found is None else dict(orjson.loads(found[0]))
+
+    def remove(self, key: Key) -> None:
+        self.db.execute(f"DELETE FROM {self.table} WHERE k = ?", (to_json(list(key)),))
+
+    def __iter__(self) -> Iterator[Doc]:
+        for (body,) in self.db.execute(f"SELECT body FROM {self.table} ORDER BY seq"):
+            yield orjson.loads(body)
+
+
+class _FileSink(Sink):
+    """Shared lifecycle: lock, index, deletions, atomic finalisation with the state file."""
+
+    flat = True
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.url = str(path)
+        self.context = SinkContext(resources=())
+        self._work: Path | None = None
+        self._db: sqlite3.Connection | None = None
+        self._indexes: dict[str, _Index] = {}
+        self._deletions: list[Doc] = []
+        self._lock: _atomic.DirLock | None = None
+        self._dirty = False
+
+    # -- what subclasses decide -------------------------------------------------------------
+    @property
+    def directory(self) -> Path:
+        raise NotImplementedError
+
+    @property
+    def state_path(self) -> Path:
+        raise NotImplementedError
+
+    def output(self, resource: Resource) -> Path | None:
+        """The file of ``resource``, None for a resource this sink does not store."""
+        raise NotImplementedError
+
+    def write_output(self, resource: Resource, index: _Index, target: Path) -> None:
+        raise NotImplementedError
+
+    def read_output(self, resource: Resource, path: Path) -> Iterator[Doc]:
+        raise NotImplementedError
+
+    # -- lifecycle ---------------------------------------------------------------------------
+    def open(self, context: SinkContext) -> None:
+        self.context = context
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = _atomic.DirLock(self.directory / self._lock_name())
+        self._lock.acquire()
+        try:
+            self._work = Path(
+                tempfile.mkdtemp(dir=self.directory, prefix=".akeneo-sync-tmp-", suffix=".tmp")
+            )
+            self._db = sqlite3.connect(self._work / "index.sqlite", isolation_level=None)
+            self._db.execute("PRAGMA journal_mode = OFF")
+            self._db.execute("PRAGMA synchronous = OFF")
+        except BaseException:
+            self._cleanup()
+            raise
+
+    def _lock_name(self) -> str:
+        return LOCK_FILE
+
+    def _index(self, resource: Resource) -> _Index:
+        index = self._indexes.get(resource.name)
+        if index is None:
+            if self._db is None:
+                raise RuntimeError(f"{type(self).__name__}.open() was not called")
+            index = self._indexes[resource.name] = _Index(self._db, resource)
+            previous = self.output(resource)
+            if previous is not None and previous.exists():
+                # Start from the last complete output: a sync upserts into it.
+                batch: list[Doc] = []
+                for row in self.read_output(resource, previous):
+                    batch.append(row)
+                    if len(batch) >= _BATCH:
+                        index.upsert(batch, track=self.flat)
+                        batch = []
+                index.upsert(batch, track=self.flat)
+        return index
+
+    def write(self, resource: Resource, docs: Sequence[Doc]) -> None:
+        if self.output(resource) is None or not docs:
+            return
+        attributes = self.context.attributes
+        rows = [flat_row(resource, d, attributes) if self.flat else d for d in docs]
+        self._index(resource).upsert(rows, track=self.flat)
+        self._dirty = True
+
+    def delete(self, resource: Resource, keys: Sequence[Key], *, soft: bool = True) -> None:
+        if self.output(resource) is None or not keys:
+            return
+        index = self._index(resource)
+        at = _now()
+        for key in keys:
+            self._deletions.append(
+                {"resource": resource.name, "key": list(key), "deleted_at": at, "soft": soft}
+            )
+            if not soft:
+                index.remove(tuple(key))
+                continue
+            doc = index.get(tuple(key))
+            if doc is not None:
+                doc["deleted_at"] = at
+                index.upsert([doc], track=self.flat)
+        self._dirty = True
+
+    def commit(self, state: Mapping[str, Any] | None = None) -> None:
+        if self._db is None:
+            raise RuntimeError(f"{type(self).__name__}.open() was not called")
+        staged: list[tuple[Path, Path]] = []
+        try:
+            for index in self._indexes.values():
+                target = self.output(index.resource)
+                assert target is not None  # only stored resources get an index
+                tmp = _atomic.temp_path(target)
+                staged.append((tmp, target))
+                self.write_output(index.resource, index, tmp)
+                _atomic.fsync_file(tmp)
+            if self._deletions:
+                target = self.directory / self._deletions_name()
+                tmp = _atomic.temp_path(target)
+                staged.append((tmp, target))
+                with open(tmp, "wb") as out:
+                    if target.exists():
+                        with open(target, "rb") as old:
+                            shutil.copyfileobj(old, out)
+                    for entry in self._deletions:
+                        out.write(orjson.dumps(entry) + b"\n")
+                _atomic.fsync_file(tmp)
+        except BaseException:
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            raise
+        for tmp, target in staged:  # data first ...
+            os.replace(tmp, target)
+        self._deletions = []
+        if state is not None:  # ... the state that covers it last
+            _atomic.write_atomic(self.state_path, orjson.dumps(dict(state), default=str))
+        _atomic.fsync_dir(self.directory)
+        self._dirty = False
+
+    def _deletions_name(self) -> str:
+        return DELETIONS_FILE
+
+    def close(self, ok: bool) -> None:
+        try:
+            if ok and self._db is not None and self._dirty:
+                self.commit(None)
+        finally:
+            self._cleanup()
+
+    def _cleanup(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._work is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work = None
+        self._indexes = {}
+        self._deletions = []
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def read_state(self) -> dict[str, Any] | None:
+        if not self.state_path.exists():
+            return None
+        state = orjson.loads(self.state_path.read_bytes())
+        return dict(state) if isinstance(state, dict) else None
+
+    def read(self, resource: Resource) -> Iterator[Doc]:
+        path = self.output(resource)
+        if path is not None and path.exists():
+            yield from self.read_output(resource, path)
+
+
+def _iter_jsonl(path: Path) -> Iterator[Doc]:
+    with open(path, "rb") as handle:
+        for line in handle:
+            if line.strip():
+                yield orjson.loads(line)
+
+
+def _iter_json_array(path: Path) -> Iterator[Doc]:
+    """Rows of a JSON array; ours have one row per line, so they stream."""
+    with open(path, "rb") as handle:
+        first = handle.readline().strip()
+        if first in (b"[", b"[]"):
+            try:
+                rows = []
+                for line in handle:
+                    line = line.strip().rstrip(b",")
+                    if line in (b"", b"]"):
+                        continue
+                    rows.append(orjson.loads(line))
+                    if len(rows) >= _BATCH:
+                        yield from rows
+                        rows = []
+                yield from rows
+                return
+            except orjson.JSONDecodeError:
+                pass  # someone else's JSON: read it whole below
+    yield from orjson.loads(path.read_bytes())
+
+
+class JsonSink(_FileSink):
+    """``catalog.json``: one JSON array of flat product rows; other resources are ignored."""
+
+    @property
+    def directory(self) -> Path:
+        return self.path.parent
+
+    @property
+    def state_path(self) -> Path:
+        return self.path.with_name(f"{self.path.stem}.state.json")
+
+    def _lock_name(self) -> str:
+        return f".{self.path.name}.lock"
+
+    def _deletions_name(self) -> str:
+        return f"{self.path.stem}.deletions.jsonl"
+
+    def output(self, resource: Resource) -> Path | None:
+        return self.path if resource.name == PRODUCTS.name else None
+
+    def write_output(self, resource: Resource, index: _Index, target: Path) -> None:
+        with open(target, "wb") as out:
+            out.write(b"[")
+            sep = b"\n"
+            for row in index:
+                out.write(sep + orjson.dumps(row))
+                sep = b",\n"
+            out.write(b"\n]\n")
+
+    def read_output(self, resource: Resource, path: Path) -> Iterator[Doc]:
+        return _iter_json_array(path)
+
+
+class DirectorySink(_FileSink):
+    """A directory with one ``<resource>.<format>`` file per resource."""
+
+    def __init__(self, path: str | Path, format: str = "jsonl") -> None:
+        if format not in FORMATS:
+            raise ConfigError(f"unknown file format {format!r}; choose one of {', '.join(FORMATS)}")
+        super().__init__(path)
+        self.format: Format = format
+        self.flat = format != "jsonl"
+        if format == "parquet":
+            _pyarrow()  # fail at once, not after an hour of downloading
+
+    @property
+    def directory(self) -> Path:
+        return self.path
+
+    @property
+    def state_path(self) -> Path:
+        return self.path / STATE_FILE
+
+    def output(self, resource: Resource) -> Path | None:
+        return self.path / f"{resource.name}.{self.format}"
+
+    def header(self, resource: Resource, index: _Index) -> list[str]:
+        """Properties (key and typed columns) first, then every other column seen, sorted."""
+        seen = index.columns
+        lead = [c for c in _leading_columns(resource) if c in seen]
+        if resource.name == PRODUCTS.name:
+            # The identifier column (``sku``...) sits right after uuid, as flatten_product puts it.
+            idents = [c for c in seen if c not in lead and _is_identifier(resource, index, c)]
+            lead[1:1] = idents
+        rest = sorted(c for c in seen if c not in lead)
+        return lead + rest
+
+    def write_output(self, resource: Resource, index: _Index, target: Path) -> None:
+        if self.format == "jsonl":
+            with open(target, "wb") as out:
+                for doc in index:
+                    out.write(orjson.dumps(doc) + b"\n")
+        elif self.format == "csv":
+            _write_csv(target, self.header(resource, index), index)
+        else:
+            _write_parquet(target, self.header(resource, index), index)
+
+    def read_output(self, resource: Resource, path: Path) -> Iterator[Doc]:
+        if self.format == "jsonl":
+            return _iter_jsonl(path)
+        if self.format == "csv":
+            return _iter_csv(path)
+        return _iter_parquet(path)
+
+
+def _is_identifier(resource: Resource, index: _Index, column: str) -> bool:
+    # Set by flatten_product: the only value column placed among the properties.
+    return column in index.identifiers
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value
+
+
+def _write_csv(target: Path, header: list[str], rows: Iterator[Doc] | _Index) -> None:
+    # utf-8-sig: the BOM is what makes spreadsheets read UTF-8; pandas and DuckDB skip it.
+    with open(target, "w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([_csv_cell(row.get(c)) for c in header])
+
+
+def _iter_csv(path: Path) -> Iterator[Doc]:
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        for row in csv.DictReader(handle):
+            yield {k: (v if v != "" else None) for k, v in row.items()}
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+        import pyarrow.parquet
+    except ImportError:
+        raise MissingDependencyError("pyarrow", "parquet") from None
+    return pyarrow
+
+
+def _arrow_type(pa: Any, types: set[str]) -> Any:
+    if types == {"bool"}:
+        return pa.bool_()
+    if types == {"int"}:
+        return pa.int64()
+    if types and types <= {"int", "float"}:
+        return pa.float64()
+    return pa.string()
+
+
+def _arrow_cell(value: Any, kind: str) -> Any:
+    if value is None or kind != "string" or isinstance(value, str):
+        return value
+    return _csv_cell(value) if isinstance(value, bool) else str(value)
+
+
+def _write_parquet(target: Path, header: list[str], index: _Index) -> None:
+    pa = _pyarrow()
+    schema = pa.schema([(c, _arrow_type(pa, index.columns.get(c, set()))) for c in header])
+    kinds = {f.name: "string" if f.type == pa.string() else "typed" for f in schema}
+    with pa.parquet.ParquetWriter(str(target), schema) as writer:
+        batch: list[Doc] = []
+
+        def flush() -> None:
+            columns = {c: [_arrow_cell(r.get(c), kinds[c]) for r in batch] for c in header}
+            writer.write_table(pa.table(columns, schema=schema))
+
+        for row in index:
+            batch.append(row)
+            if len(batch) >= _BATCH:
+                flush()
+                batch = []
+        if batch:
+            flush()
+
+
+def _iter_parquet(path: Path) -> Iterator[Doc]:
+    pa = _pyarrow()
+    parquet_file = pa.parquet.ParquetFile(str(path))
+    for batch in parquet_file.iter_batches(batch_size=_BATCH):
+        yield from batch.to_pylist()

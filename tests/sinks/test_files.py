@@ -1,0 +1,277 @@
+"""File sinks against real files, read back with the csv module, pandas, pyarrow and DuckDB."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from akeneo_sync.errors import ConfigError, LockedError
+from akeneo_sync.resources import ATTRIBUTE_OPTIONS, CATEGORIES, FAMILIES, PRODUCTS
+from akeneo_sync.sinks.base import SinkContext
+from akeneo_sync.sinks.files import DirectorySink, JsonSink
+from akeneo_sync.transform import flatten_product
+
+ATTRS: dict[str, dict[str, Any]] = {
+    "sku": {"code": "sku", "type": "pim_catalog_identifier"},
+    "name": {"code": "name", "type": "pim_catalog_text"},
+    "select": {"code": "select", "type": "pim_catalog_text"},  # an SQL keyword as a code
+    "weight": {"code": "weight", "type": "pim_catalog_metric"},
+    "age": {"code": "age", "type": "pim_catalog_number"},
+    "speed": {"code": "speed", "type": "pim_catalog_number"},
+    "smart": {"code": "smart", "type": "pim_catalog_boolean"},
+    "materials": {"code": "materials", "type": "pim_catalog_multiselect"},
+}
+CONTEXT = SinkContext(resources=(PRODUCTS, FAMILIES), attributes=ATTRS)
+TRICKY = 'Ünïcødé "quoted", comma\nnew line; 日本語 🚀'
+LONG = "x" * 50_000
+
+
+def val(data: Any, locale: str | None = None) -> list[dict[str, Any]]:
+    return [{"locale": locale, "scope": None, "data": data}]
+
+
+def product(n: int, **values: Any) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "uuid": f"00000000-0000-4000-8000-{n:012d}",
+        "identifier": f"SKU-{n}",
+        "enabled": n % 2 == 0,
+        "family": "shirts",
+        "categories": ["men"],
+        "groups": [],
+        "parent": None,
+        "root_parent": None,
+        "family_variant": None,
+        "values": {
+            "sku": val(f"SKU-{n}"),
+            "name": val(f"Product {n}", "en_US"),
+            "age": val(n),
+            "speed": val(f"{n}.50"),
+            "smart": val(n % 3 == 0),
+            "weight": val({"amount": "1.5000", "unit": "KILOGRAM"}),
+            "materials": val(["cotton", "silk"]),
+        },
+        "created": "2024-01-01T00:00:00+00:00",
+        "updated": "2024-01-02T00:00:00+00:00",
+        "associations": {},
+        "quantified_associations": {},
+    }
+    for code, data in values.items():
+        doc["values"][code] = val(data)
+    return doc
+
+
+PRODUCTS_IN = [product(1, select=TRICKY), product(2, select=LONG), product(3)]
+FAMILY = {"code": "shirts", "labels": {}, "attributes": [], "attribute_as_label": "name"}
+
+
+def run(sink: Any, docs: list[dict[str, Any]], *, ok: bool = True, state: Any = None) -> None:
+    sink.open(CONTEXT)
+    try:
+        sink.write(PRODUCTS, docs)
+        sink.write(FAMILIES, [FAMILY, {**FAMILY, "code": "empty", "labels": []}])
+        if ok:
+            sink.commit(state)
+    finally:
+        sink.close(ok)
+
+
+def flat(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Flat rows padded to the union of columns, as the CSV/Parquet files hold them."""
+    rows = [flatten_product(d, ATTRS) for d in docs]
+    columns = list(dict.fromkeys(c for r in rows for c in r))
+    return [{c: r.get(c) for c in columns} for r in rows]
+
+
+def as_csv_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def cell(v: Any) -> Any:
+        if v is None or v == "":
+            return None
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        return str(v)
+
+    return [{k: cell(v) for k, v in r.items()} for r in rows]
+
+
+def test_json_sink_round_trip_and_state(tmp_path: Path) -> None:
+    sink = JsonSink(tmp_path / "catalog.json")
+    run(sink, PRODUCTS_IN, state={"products": {"cursor": "2024-01-01"}})
+    rows = json.loads((tmp_path / "catalog.json").read_text(encoding="utf-8"))
+    assert rows == [flatten_product(d, ATTRS) for d in PRODUCTS_IN]
+    assert list(sink.read(PRODUCTS)) == rows
+    assert list(sink.read(FAMILIES)) == []
+    assert sink.read_state() == {"products": {"cursor": "2024-01-01"}}
+    assert (tmp_path / "catalog.state.json").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.json", "catalog.state.json"]
+
+
+def test_jsonl_keeps_documents_as_given(tmp_path: Path) -> None:
+    sink = DirectorySink(tmp_path, "jsonl")
+    run(sink, PRODUCTS_IN, state={"v": 1})
+    assert list(sink.read(PRODUCTS)) == PRODUCTS_IN
+    families = list(sink.read(FAMILIES))
+    assert families[1]["labels"] == [] and families[0]["labels"] == {}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        ".akeneo-sync-state.json",
+        "families.jsonl",
+        "products.jsonl",
+    ]
+    assert sink.read_state() == {"v": 1}
+
+
+def test_csv_opens_in_pandas_duckdb_and_csv_module(tmp_path: Path) -> None:
+    sink = DirectorySink(tmp_path, "csv")
+    run(sink, PRODUCTS_IN)
+    path = tmp_path / "products.csv"
+    expected = flat(PRODUCTS_IN)
+    columns = list(expected[0])
+    assert columns[:3] == ["uuid", "sku", "family"]
+
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        assert list(csv.DictReader(handle)) == [
+            {k: "" if v is None else v for k, v in r.items()} for r in as_csv_text(expected)
+        ]
+    assert list(sink.read(PRODUCTS)) == as_csv_text(expected)
+
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert list(frame.columns) == columns
+    assert frame.loc[0, "select"] == TRICKY and frame.loc[1, "select"] == LONG
+
+    con = duckdb.connect()
+    rel = con.sql(f"SELECT * FROM read_csv('{path}', all_varchar=true)")
+    assert rel.columns == columns
+    got = rel.fetchall()
+    assert got[0][columns.index("select")] == TRICKY
+    assert got[1][columns.index("select")] == LONG
+    assert con.sql(f"SELECT count(*) FROM '{path}'").fetchall() == [(3,)]
+
+    families = pd.read_csv(tmp_path / "families.csv", dtype=str, keep_default_na=False)
+    assert list(families.columns) == ["code", "attribute_as_label", "attributes", "labels"]
+    assert list(families["labels"]) == ["{}", "[]"]
+
+
+def test_parquet_types_and_round_trip(tmp_path: Path) -> None:
+    sink = DirectorySink(tmp_path, "parquet")
+    run(sink, PRODUCTS_IN)
+    table = pq.read_table(tmp_path / "products.parquet")
+    expected = flat(PRODUCTS_IN)
+    assert table.column_names == list(expected[0])
+    types = {f.name: str(f.type) for f in table.schema}
+    assert types["enabled"] == "bool" and types["smart"] == "bool"
+    assert types["age"] == "int64"
+    assert types["speed"] == "string" and types["weight"] == "string"
+    assert list(sink.read(PRODUCTS)) == table.to_pylist() == expected
+    frame = duckdb.sql(f"SELECT sku, \"select\" FROM '{tmp_path / 'products.parquet'}'").fetchall()
+    assert frame[0] == ("SKU-1", TRICKY)
+    assert pd.read_parquet(tmp_path / "families.parquet")["labels"].tolist() == ["{}", "[]"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_duplicate_writes_are_stored_once_last_wins(tmp_path: Path, fmt: str) -> None:
+    sink = DirectorySink(tmp_path, fmt)
+    sink.open(CONTEXT)
+    sink.write(PRODUCTS, PRODUCTS_IN)
+    sink.write(PRODUCTS, [product(2, select="second version")])  # a retried page
+    sink.close(True)
+    rows = list(sink.read(PRODUCTS))
+    assert [r["uuid"] for r in rows] == [d["uuid"] for d in PRODUCTS_IN]
+    second = rows[1]["values"]["select"][0]["data"] if fmt == "jsonl" else rows[1]["select"]
+    assert second == "second version"
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_sync_upserts_into_previous_output(tmp_path: Path, fmt: str) -> None:
+    run(DirectorySink(tmp_path, fmt), PRODUCTS_IN[:2])
+    sink = DirectorySink(tmp_path, fmt)
+    run(sink, [product(2, select="changed"), product(4)])
+    uuids = [r["uuid"] for r in sink.read(PRODUCTS)]
+    assert uuids == [d["uuid"] for d in (*PRODUCTS_IN[:2], product(4))]
+
+
+def test_failed_run_leaves_no_output(tmp_path: Path) -> None:
+    sink = DirectorySink(tmp_path / "out", "csv")
+    run(sink, PRODUCTS_IN, ok=False)
+    assert list((tmp_path / "out").iterdir()) == []
+    assert sink.read_state() is None
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_failed_run_keeps_previous_complete_output(tmp_path: Path, fmt: str) -> None:
+    run(DirectorySink(tmp_path, fmt), PRODUCTS_IN, state={"run": 1})
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    sink = DirectorySink(tmp_path, fmt)
+    run(sink, [product(9)], ok=False)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert sink.read_state() == {"run": 1}
+
+
+def test_failed_json_run_keeps_previous_file(tmp_path: Path) -> None:
+    run(JsonSink(tmp_path / "c.json"), PRODUCTS_IN)
+    before = (tmp_path / "c.json").read_bytes()
+    run(JsonSink(tmp_path / "c.json"), [product(7)], ok=False)
+    assert (tmp_path / "c.json").read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+def test_deletions(tmp_path: Path, fmt: str) -> None:
+    run(DirectorySink(tmp_path, fmt), PRODUCTS_IN)
+    sink = DirectorySink(tmp_path, fmt)
+    sink.open(CONTEXT)
+    sink.delete(PRODUCTS, [(PRODUCTS_IN[0]["uuid"],)], soft=False)
+    sink.delete(PRODUCTS, [(PRODUCTS_IN[1]["uuid"],)], soft=True)
+    sink.commit({"after": "delete"})
+    sink.close(True)
+    rows = list(sink.read(PRODUCTS))
+    assert [r["uuid"] for r in rows] == [PRODUCTS_IN[1]["uuid"], PRODUCTS_IN[2]["uuid"]]
+    assert rows[0]["deleted_at"] and rows[1].get("deleted_at") is None
+    log = [json.loads(line) for line in (tmp_path / "deletions.jsonl").read_text().splitlines()]
+    assert [(e["resource"], e["key"], e["soft"]) for e in log] == [
+        ("products", [PRODUCTS_IN[0]["uuid"]], False),
+        ("products", [PRODUCTS_IN[1]["uuid"]], True),
+    ]
+
+
+def test_other_resources_flat_rows(tmp_path: Path) -> None:
+    sink = DirectorySink(tmp_path, "csv")
+    sink.open(SinkContext(resources=(ATTRIBUTE_OPTIONS, CATEGORIES)))
+    sink.write(
+        ATTRIBUTE_OPTIONS,
+        [{"code": "red", "attribute": "color", "sort_order": 1, "labels": {"en_US": "Red"}}],
+    )
+    sink.write(CATEGORIES, [{"code": "men", "parent": None, "path": ["master", "men"]}])
+    sink.close(True)
+    assert list(sink.read(ATTRIBUTE_OPTIONS)) == [
+        {"attribute": "color", "code": "red", "sort_order": "1", "labels": '{"en_US":"Red"}'}
+    ]
+    assert next(sink.read(CATEGORIES))["path"] == '["master","men"]'
+
+
+def test_lock_and_bad_format(tmp_path: Path) -> None:
+    first = DirectorySink(tmp_path, "jsonl")
+    first.open(CONTEXT)
+    with pytest.raises(LockedError):
+        DirectorySink(tmp_path, "jsonl").open(CONTEXT)
+    first.close(False)
+    second = DirectorySink(tmp_path, "jsonl")
+    second.open(CONTEXT)
+    second.close(False)
+    with pytest.raises(ConfigError):
+        DirectorySink(tmp_path, "xml")
+
+
+def test_many_products_stream_in_batches(tmp_path: Path) -> None:
+    sink = DirectorySink(tmp_path, "parquet")
+    sink.open(CONTEXT)
+    for start in range(0, 12_000, 1000):
+        sink.write(PRODUCTS, [product(n) for n in range(start, start + 1000)])
+    sink.close(True)
+    meta = pq.ParquetFile(tmp_path / "products.parquet").metadata
+    assert meta.num_rows == 12_000 and meta.num_row_groups > 1
