@@ -11,7 +11,7 @@ import orjson
 
 from akeneo_sync.client.auth import BearerAuth, PasswordAuth
 from akeneo_sync.client.http import AkeneoHttp, HttpStats, RetryPolicy
-from akeneo_sync.client.paging import Item, iter_pages
+from akeneo_sync.client.paging import Page, iter_pages
 from akeneo_sync.errors import ConfigError
 
 API = "/api/rest/v1"
@@ -89,38 +89,37 @@ class AkeneoClient:
 
     # -- listings ---------------------------------------------------------------------------
 
-    def pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncIterator[list[Item]]:
-        return iter_pages(self.http, API + path, params)
+    def pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncIterator[Page]:
+        """A listing from its path under /api/rest/v1, or from a saved absolute ``next_url``."""
+        return iter_pages(self.http, path if "://" in path else API + path, params)
 
-    def products(
-        self, search: dict[str, Any] | None = None, **params: Any
-    ) -> AsyncIterator[list[Item]]:
+    def products(self, search: dict[str, Any] | None = None, **params: Any) -> AsyncIterator[Page]:
         return self.pages("/products-uuid", _search_after(search, params))
 
     def product_models(
         self, search: dict[str, Any] | None = None, **params: Any
-    ) -> AsyncIterator[list[Item]]:
+    ) -> AsyncIterator[Page]:
         return self.pages("/product-models", _search_after(search, params))
 
-    def listing(self, path: str, **params: Any) -> AsyncIterator[list[Item]]:
+    def listing(self, path: str, **params: Any) -> AsyncIterator[Page]:
         """An offset-paginated structure listing (families, attributes, categories, ...)."""
         return self.pages(path, {"limit": PAGE_SIZE, **_encode(params)})
 
-    def cursor_listing(self, path: str, **params: Any) -> AsyncIterator[list[Item]]:
+    def cursor_listing(self, path: str, **params: Any) -> AsyncIterator[Page]:
         """Reference entities, records, asset families and assets: search_after is their only
         mode and they take no ``limit``."""
         return self.pages(path, _encode(params) or None)
 
-    def family_variants(self, family: str) -> AsyncIterator[list[Item]]:
+    def family_variants(self, family: str) -> AsyncIterator[Page]:
         return self.listing(f"/families/{_seg(family)}/variants")
 
-    def attribute_options(self, attribute: str) -> AsyncIterator[list[Item]]:
+    def attribute_options(self, attribute: str) -> AsyncIterator[Page]:
         return self.listing(f"/attributes/{_seg(attribute)}/options")
 
-    def records(self, entity: str, **params: Any) -> AsyncIterator[list[Item]]:
+    def records(self, entity: str, **params: Any) -> AsyncIterator[Page]:
         return self.cursor_listing(f"/reference-entities/{_seg(entity)}/records", **params)
 
-    def assets(self, family: str, **params: Any) -> AsyncIterator[list[Item]]:
+    def assets(self, family: str, **params: Any) -> AsyncIterator[Page]:
         return self.cursor_listing(f"/asset-families/{_seg(family)}/assets", **params)
 
     async def count(self, path: str, search: dict[str, Any] | None = None) -> int | None:

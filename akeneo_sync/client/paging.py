@@ -18,31 +18,41 @@ from akeneo_sync.errors import PaginationError
 Item = dict[str, Any]
 
 
+class Page(list[Item]):
+    """A page's items; ``next_url`` is where the listing goes on (None on the last page), which
+    is what a checkpoint stores to resume a listing later."""
+
+    next_url: str | None = None
+
+
 async def iter_pages(
     http: AkeneoHttp, path: str, params: dict[str, Any] | None = None
-) -> AsyncIterator[list[Item]]:
-    """Yield each page's items. Structure endpoints that answer a plain JSON array (measurement
-    families, entity attributes) are one page."""
+) -> AsyncIterator[Page]:
+    """Yield each page. Structure endpoints that answer a plain JSON array (measurement
+    families, entity attributes) are one page. ``path`` may be a saved ``next_url``."""
     url = http.url(path)
     seen: set[str] = set()
     query = params
     while True:
         body = await http.get_json(url, params=query)
         if isinstance(body, list):
-            yield body
+            yield Page(body)
             return
         if not isinstance(body, dict) or "_embedded" not in body:
             raise PaginationError(f"not a list response (keys: {sorted(body)[:5]})", url=url)
-        yield list(body["_embedded"].get("items") or [])
+        page = Page(body["_embedded"].get("items") or [])
         href = ((body.get("_links") or {}).get("next") or {}).get("href")
-        if not href:
-            return
         # An absolute href is followed as given; a relative one is resolved against the base URL.
-        next_url = urljoin(http.base_url + "/", href)
-        if next_url in seen:
-            raise PaginationError(f"the server sent the same next link twice: {next_url}", url=url)
-        seen.add(next_url)
-        url, query = next_url, None
+        page.next_url = urljoin(http.base_url + "/", href) if href else None
+        yield page
+        if page.next_url is None:
+            return
+        if page.next_url in seen:
+            raise PaginationError(
+                f"the server sent the same next link twice: {page.next_url}", url=url
+            )
+        seen.add(page.next_url)
+        url, query = page.next_url, None
 
 
 async def iter_items(

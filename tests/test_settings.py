@@ -1,0 +1,49 @@
+from pathlib import Path
+
+import pytest
+
+from akeneo_sync.errors import ConfigError
+from akeneo_sync.settings import load_connection
+
+
+def test_flags_win_over_env_over_file(tmp_path: Path) -> None:
+    config = tmp_path / "akeneo.toml"
+    config.write_text(
+        '[akeneo]\nurl = "https://file.example"\nclient_id = "file-id"\n'
+        'username = "file-user"\npassword = "file-pass"\nclient_secret = "file-secret"\n'
+    )
+    env = {"AKENEO_CLIENT_ID": "env-id", "AKENEO_USERNAME": "env-user"}
+    conn = load_connection({"username": "flag-user", "url": None}, config, env)
+    assert conn.url == "https://file.example"
+    assert conn.client_id == "env-id"
+    assert conn.username == "flag-user"
+    assert conn.password == "file-pass"
+
+
+def test_secrets_never_in_repr() -> None:
+    conn = load_connection(
+        {"url": "https://pim/", "password": "hunter2", "client_secret": "s3cr3t", "token": None},
+        environ={},
+    )
+    text = repr(conn) + str(conn)
+    assert "hunter2" not in text and "s3cr3t" not in text
+    assert "***" in text
+    assert conn.url == "https://pim"
+
+
+def test_missing_url_names_the_ways_to_give_it() -> None:
+    with pytest.raises(ConfigError, match="AKENEO_URL"):
+        load_connection({}, environ={})
+
+
+def test_bad_config_file_is_a_config_error(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[akeneo\nurl=")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_connection({}, bad, {})
+    with pytest.raises(ConfigError, match="not found"):
+        load_connection({}, tmp_path / "missing.toml", {})
+    typo = tmp_path / "typo.toml"
+    typo.write_text('[akeneo]\nurl = "https://x"\npasword = "x"\n')
+    with pytest.raises(ConfigError, match="pasword"):
+        load_connection({}, typo, {})
