@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +276,13 @@ def test_many_products_stream_in_batches(tmp_path: Path) -> None:
     sink.close(True)
     meta = pq.ParquetFile(tmp_path / "products.parquet").metadata
     assert meta.num_rows == 12_000 and meta.num_row_groups > 1
+
+
+def test_parquet_without_pyarrow_names_the_extra(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from akeneo_sync.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "pyarrow", None)  # what an absent package looks like
+    with pytest.raises(MissingDependencyError, match=r"akeneo-sync\[parquet\]"):
+        DirectorySink(tmp_path, "parquet")
