@@ -1,0 +1,235 @@
+"""MongoSink: one collection per resource, plain operations every MongoDB server supports.
+
+``_id`` is the resource key: the product's uuid or the code, and for a two-field key
+(``reference_entity|code``, ``attribute|code``, ``family|code``, ``asset_family_code|code``) the
+fields joined with ``|``, which Akeneo codes cannot contain (letters, digits and ``_`` only). The
+document is stored as given, beside ``_id``; ``read`` gives it back without ``_id``.
+
+Without transactions (a standalone server has none) the sink keeps data and state in order
+instead: writes and deletes are buffered and sent at ``commit``, data first and the state after it,
+so the state never runs ahead of the data it describes. ``close(ok=False)`` drops the buffer, so an
+interrupted run leaves the last committed content. A run that writes more than ``max_buffer``
+operations between two commits has them flushed early: the data is then ahead of the state, which
+is harmless because every write is an idempotent upsert that a re-run repeats.
+
+The lock is the unique ``_id: "lock"`` document of ``_akeneo_sync_lock``; the stale-lock rule is
+SqlSink's (a dead pid on this host is taken over, another host's lock is reported).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from akeneo_sync.errors import ConfigError, LockedError, SinkError
+from akeneo_sync.resources import Resource
+from akeneo_sync.sinks import mask_url, require
+from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext
+
+STATE_COLLECTION = "_akeneo_sync_state"
+LOCK_COLLECTION = "_akeneo_sync_lock"
+INDEXED_FIELDS = ("identifier", "family", "parent", "root_parent", "updated")
+_ID_SEPARATOR = "|"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def doc_id(resource: Resource, key: Key) -> Any:
+    """The ``_id`` of a document of ``resource`` with ``key``."""
+    if len(key) == 1:
+        return key[0]
+    return _ID_SEPARATOR.join(str(part) for part in key)
+
+
+class MongoSink(Sink):
+    """Collections per resource; see docs/destinations.md."""
+
+    def __init__(self, url: str, *, table_prefix: str = "", max_buffer: int = 20_000) -> None:
+        self._url = url
+        self.url = mask_url(url)
+        self.prefix = table_prefix
+        self.max_buffer = max_buffer
+        self.database = urlsplit(url).path.strip("/")
+        if not self.database:
+            raise ConfigError(f"{self.url} names no database: use mongodb://host:port/database")
+        self._client: Any = None
+        self._pending: list[tuple[str, list[Any]]] = []
+        self._pending_count = 0
+        self._owner: dict[str, Any] | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    def open(self, context: SinkContext) -> None:
+        pymongo = require("pymongo", "mongo")
+        db = self._db()
+        try:
+            self._acquire_lock(db)
+            for resource in context.resources:
+                coll = db[self.prefix + resource.name]
+                for col in resource.columns:
+                    if col.name in INDEXED_FIELDS and col.name not in resource.key:
+                        coll.create_index(col.name)
+        except pymongo.errors.PyMongoError as exc:
+            self._release_lock()
+            raise SinkError(f"cannot open {self.url}: {exc}") from exc
+
+    def write(self, resource: Resource, docs: Sequence[Doc]) -> None:
+        if not docs:
+            return
+        from pymongo import ReplaceOne
+
+        ops = []
+        for doc in docs:
+            try:
+                key = resource.key_of(doc)
+            except KeyError as exc:
+                raise SinkError(f"a {resource.name} document has no {exc.args[0]!r} field") from exc
+            _id = doc_id(resource, key)
+            ops.append(ReplaceOne({"_id": _id}, {"_id": _id, **doc}, upsert=True))
+        self._queue(resource.name, ops)
+
+    def delete(self, resource: Resource, keys: Sequence[Key], *, soft: bool = True) -> None:
+        if not keys:
+            return
+        from pymongo import DeleteMany, UpdateMany
+
+        ids = [doc_id(resource, k) for k in keys]
+        op = (
+            UpdateMany({"_id": {"$in": ids}}, {"$set": {"deleted_at": _now()}})
+            if soft
+            else DeleteMany({"_id": {"$in": ids}})
+        )
+        self._queue(resource.name, [op])
+
+    def commit(self, state: Mapping[str, Any] | None = None) -> None:
+        pymongo = require("pymongo", "mongo")
+        self._flush()
+        db = self._db()
+        try:
+            if state is not None:
+                # Journaled, so an acknowledged state survives a crash of the server.
+                coll = db.get_collection(
+                    self.prefix + STATE_COLLECTION,
+                    write_concern=pymongo.WriteConcern(w=1, j=True),
+                )
+                coll.replace_one(
+                    {"_id": "state"},
+                    {"_id": "state", "state": dict(state), "committed_at": _now()},
+                    upsert=True,
+                )
+            if self._owner is not None:
+                db[self.prefix + LOCK_COLLECTION].update_one(
+                    self._owner_filter(), {"$set": {"heartbeat": _now()}}
+                )
+        except pymongo.errors.PyMongoError as exc:
+            raise SinkError(f"{self.url}: commit failed: {exc}") from exc
+
+    def close(self, ok: bool) -> None:
+        try:
+            if ok:
+                self._flush()
+            else:
+                self._pending, self._pending_count = [], 0
+        finally:
+            self._release_lock()
+            if self._client is not None:
+                self._client.close()
+                self._client = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def read(self, resource: Resource) -> Iterator[Doc]:
+        for doc in self._db()[self.prefix + resource.name].find({}, sort=[("_id", 1)]):
+            doc.pop("_id", None)
+            yield doc
+
+    def read_state(self) -> dict[str, Any] | None:
+        found = self._db()[self.prefix + STATE_COLLECTION].find_one({"_id": "state"})
+        return dict(found["state"]) if found else None
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _db(self) -> Any:
+        if self._client is None:
+            pymongo = require("pymongo", "mongo")
+            self._client = pymongo.MongoClient(self._url, serverSelectionTimeoutMS=10_000)
+        return self._client[self.database]
+
+    def _queue(self, name: str, ops: list[Any]) -> None:
+        if self._pending and self._pending[-1][0] == name:
+            self._pending[-1][1].extend(ops)
+        else:
+            self._pending.append((name, ops))
+        self._pending_count += len(ops)
+        if self._pending_count >= self.max_buffer:
+            self._flush()
+
+    def _flush(self) -> None:
+        pymongo = require("pymongo", "mongo")
+        pending, self._pending, self._pending_count = self._pending, [], 0
+        db = self._db()
+        for name, ops in pending:
+            try:
+                # ordered: a delete queued after a write of the same key must run after it
+                db[self.prefix + name].bulk_write(ops, ordered=True)
+            except pymongo.errors.PyMongoError as exc:
+                raise SinkError(f"{self.url}: writing {len(ops)} {name} failed: {exc}") from exc
+
+    def _owner_filter(self) -> dict[str, Any]:
+        assert self._owner is not None
+        return {k: self._owner[k] for k in ("_id", "pid", "host", "since")}
+
+    def _acquire_lock(self, db: Any) -> None:
+        from pymongo.errors import DuplicateKeyError
+
+        coll = db[self.prefix + LOCK_COLLECTION]
+        now = _now()
+        me = {
+            "_id": "lock",
+            "pid": os.getpid(),
+            "host": socket.gethostname(),
+            "since": now,
+            "heartbeat": now,
+        }
+        for _ in range(3):
+            try:
+                coll.insert_one(dict(me))
+            except DuplicateKeyError:
+                held = coll.find_one({"_id": "lock"})
+                if held is None:
+                    continue
+                if held["host"] == me["host"] and not _pid_alive(int(held["pid"])):
+                    coll.delete_one({k: held[k] for k in ("_id", "pid", "host", "since")})
+                    continue
+                raise LockedError(
+                    f"{self.url} is locked by pid {held['pid']} on {held['host']} since "
+                    f"{held['since']} (last commit {held.get('heartbeat')}); if that run is dead, "
+                    f"remove the lock with: db.{self.prefix}{LOCK_COLLECTION}.deleteOne"
+                    '({_id: "lock"})'
+                ) from None
+            self._owner = me
+            return
+        raise LockedError(f"{self.url}: could not take the lock, other runs keep taking it")
+
+    def _release_lock(self) -> None:
+        if self._owner is None or self._client is None:
+            return
+        flt = self._owner_filter()
+        self._owner = None
+        self._client[self.database][self.prefix + LOCK_COLLECTION].delete_one(flt)
