@@ -176,7 +176,10 @@ class _FileSink(Sink):
             self._work = Path(
                 tempfile.mkdtemp(dir=self.directory, prefix=".akeneo-sync-tmp-", suffix=".tmp")
             )
-            self._db = sqlite3.connect(self._work / "index.sqlite", isolation_level=None)
+            # The runner may call open and write from different (serialised) threads.
+            self._db = sqlite3.connect(
+                self._work / "index.sqlite", isolation_level=None, check_same_thread=False
+            )
             self._db.execute("PRAGMA journal_mode = OFF")
             self._db.execute("PRAGMA synchronous = OFF")
         except BaseException:
@@ -309,24 +312,20 @@ def _iter_jsonl(path: Path) -> Iterator[Doc]:
 
 def _iter_json_array(path: Path) -> Iterator[Doc]:
     """Rows of a JSON array; ours have one row per line, so they stream."""
+    done = 0
     with open(path, "rb") as handle:
-        first = handle.readline().strip()
-        if first in (b"[", b"[]"):
+        if handle.readline().strip() in (b"[", b"[]"):
             try:
-                rows = []
                 for line in handle:
                     line = line.strip().rstrip(b",")
-                    if line in (b"", b"]"):
-                        continue
-                    rows.append(orjson.loads(line))
-                    if len(rows) >= _BATCH:
-                        yield from rows
-                        rows = []
-                yield from rows
+                    if line not in (b"", b"]"):
+                        row = orjson.loads(line)
+                        yield row
+                        done += 1
                 return
             except orjson.JSONDecodeError:
-                pass  # someone else's JSON: read it whole below
-    yield from orjson.loads(path.read_bytes())
+                pass  # someone else's layout: read it whole, past the rows already yielded
+    yield from orjson.loads(path.read_bytes())[done:]
 
 
 class JsonSink(_FileSink):

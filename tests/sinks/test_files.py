@@ -286,3 +286,16 @@ def test_parquet_without_pyarrow_names_the_extra(
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # what an absent package looks like
     with pytest.raises(MissingDependencyError, match=r"akeneo-sync\[parquet\]"):
         DirectorySink(tmp_path, "parquet")
+
+
+def test_json_sink_reads_and_extends_a_pretty_printed_array(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    rows = [flatten_product(d, ATTRS) for d in PRODUCTS_IN]
+    path.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+    sink = JsonSink(path)
+    assert list(sink.read(PRODUCTS)) == rows
+    run(sink, [product(5)])
+    assert [r["uuid"] for r in sink.read(PRODUCTS)] == [
+        *(d["uuid"] for d in PRODUCTS_IN),
+        product(5)["uuid"],
+    ]
