@@ -1,0 +1,173 @@
+"""Fault injection and traffic accounting, as one pure-ASGI middleware.
+
+Latency (fixed, per item, jitter), a concurrency limit per API connection answered 429 (with or
+without Retry-After), random 500/502/503 and connections cut mid-body are all drawn from one RNG
+seeded with the catalog seed, so a run is reproducible. ``/_emulator/*`` is never faulted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import httpx
+import orjson
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+    from akeneo_sync.emulator.state import Emulator
+
+
+class DroppedConnection(httpx.RemoteProtocolError):
+    """Raised mid-response: uvicorn then closes the socket, and in-process (ASGITransport)
+    callers see the same transport error a real cut connection gives them."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "peer closed connection without sending complete message body (emulator drop)"
+        )
+
+
+class _QuietDrops(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        return not isinstance(exc, DroppedConnection)
+
+
+logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
+
+
+class Stats:
+    def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
+        self.counters: Counter[str] = Counter()
+        self.by_status: Counter[int] = Counter()
+        self.by_path: Counter[str] = Counter()
+        self.max_in_flight = 0
+
+    def count(self, name: str, n: int = 1) -> None:
+        self.counters[name] += n
+
+    def snapshot(self) -> dict[str, Any]:
+        c = self.counters
+        return {
+            "requests": c["requests"],
+            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
+            "throttled_429": c["throttled_429"],
+            "errors_5xx": c["errors_5xx"],
+            "injected_errors": c["injected_errors"],
+            "dropped": c["dropped"],
+            "bytes_sent": c["bytes_sent"],
+            "tokens_issued": c["tokens_issued"],
+            "token_refreshes": c["token_refreshes"],
+            "items_served": c["items_served"],
+            "writes": c["writes"],
+            "max_in_flight": self.max_in_flight,
+            "by_resource": dict(self.by_path),
+        }
+
+
+def _resource(path: str) -> str:
+    parts = path.split("/")
+    if len(parts) > 4 and parts[1] == "api":
+        return parts[4] if parts[2] == "rest" else "token"
+    return path
+
+
+class FaultMiddleware:
+    def __init__(self, app: ASGIApp, emu: Emulator) -> None:
+        self.app = app
+        self.emu = emu
+        self.in_flight: Counter[str] = Counter()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/_emulator"):
+            await self.app(scope, receive, send)
+            return
+        emu, cfg, stats = self.emu, self.emu.config, self.emu.stats
+        rng = emu.rng
+        stats.count("requests")
+        stats.by_path[_resource(scope["path"])] += 1
+        key = self._client_key(scope)
+        state = {"status": 0}
+
+        async def counting_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                state["status"] = message["status"]
+                stats.by_status[message["status"]] += 1
+                if message["status"] >= 500:
+                    stats.count("errors_5xx")
+            elif message["type"] == "http.response.body":
+                stats.count("bytes_sent", len(message.get("body", b"")))
+            await send(message)
+
+        if cfg.max_concurrency and self.in_flight[key] >= cfg.max_concurrency:
+            stats.count("throttled_429")
+            headers = {"Retry-After": str(cfg.retry_after_seconds)} if cfg.retry_after else {}
+            await _plain(counting_send, 429, {"code": 429, "message": "Too many requests"}, headers)
+            return
+        self.in_flight[key] += 1
+        stats.max_in_flight = max(stats.max_in_flight, sum(self.in_flight.values()))
+        try:
+            delay = cfg.latency_ms + (rng.uniform(0, cfg.jitter_ms) if cfg.jitter_ms else 0.0)
+            if delay > 0:
+                await asyncio.sleep(delay / 1000)
+            if cfg.error_rate and rng.random() < cfg.error_rate:
+                stats.count("injected_errors")
+                status = rng.choice((500, 502, 503))
+                body: Any = (
+                    {"code": 500, "message": "Internal Server Error"}
+                    if status == 500
+                    else f"<html><body><h1>{status} Bad Gateway</h1></body></html>"
+                )
+                await _plain(counting_send, status, body, {})
+                return
+            if cfg.drop_rate and rng.random() < cfg.drop_rate:
+                await self.app(scope, receive, _dropping(counting_send, stats))
+                return
+            await self.app(scope, receive, counting_send)
+        finally:
+            self.in_flight[key] -= 1
+
+    def _client_key(self, scope: Scope) -> str:
+        for name, value in scope.get("headers", []):
+            if name == b"authorization":
+                token = value.decode("latin-1")[7:].strip()
+                known = self.emu.auth.access.get(token)
+                return known.client_id if known else "anonymous"
+        return "anonymous"
+
+
+def _dropping(send: Send, stats: Any) -> Send:
+    """Send the status line and half of the body, then cut the connection."""
+
+    async def wrapped(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            body = message.get("body", b"")
+            await send(
+                {"type": "http.response.body", "body": body[: len(body) // 2], "more_body": True}
+            )
+            stats.count("dropped")
+            raise DroppedConnection()
+        await send(message)
+
+    return wrapped
+
+
+async def _plain(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:
+    payload = body.encode() if isinstance(body, str) else orjson.dumps(body)
+    ctype = b"text/html" if isinstance(body, str) else b"application/json"
+    raw = [(b"content-type", ctype), (b"content-length", str(len(payload)).encode())]
+    raw += [(k.lower().encode(), v.encode()) for k, v in headers.items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": payload})
+
+
+def make_rng(seed: int) -> random.Random:
+    return random.Random(seed * 31 + 7)

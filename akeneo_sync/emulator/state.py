@@ -1,0 +1,29 @@
+"""The emulator's live state, shared by routes and middleware through ``app.state.emu``."""
+
+from __future__ import annotations
+
+import asyncio
+
+from akeneo_sync.emulator.auth import Auth
+from akeneo_sync.emulator.catalog import Catalog
+from akeneo_sync.emulator.config import Clock, EmulatorConfig
+from akeneo_sync.emulator.faults import Stats, make_rng
+from akeneo_sync.emulator.render import Renderer
+
+
+class Emulator:
+    def __init__(self, config: EmulatorConfig, catalog: Catalog | None = None) -> None:
+        self.config = config
+        self.clock = Clock()
+        self.stats = Stats()
+        self.rng = make_rng(config.seed)
+        self.catalog = catalog or Catalog(config.seed, config.products)
+        self.renderer = Renderer(self.catalog, config)
+        self.auth = Auth(self)
+        self.model_mask = self.catalog._mask ^ 0x5A5A5A5A5A5A
+        self.write_lock = asyncio.Lock()
+
+    async def item_delay(self, items: int) -> None:
+        if self.config.latency_per_item_ms and items:
+            await asyncio.sleep(self.config.latency_per_item_ms * items / 1000)
+        self.stats.count("items_served", items)
