@@ -154,12 +154,18 @@ def _err(attr: str, loc: Any, scope: Any, message: str) -> dict[str, Any]:
 
 def _merge_values(own: dict[str, list[dict[str, Any]]], patch: dict[str, Any]) -> None:
     for code, entries in patch.items():
-        current = own.get(code, [])
+        current = list(own.get(code, []))
         for e in entries:
             key = (e.get("locale"), e.get("scope"))
-            current = [c for c in current if (c["locale"], c["scope"]) != key]
-            if e["data"] not in (None, "", []):
-                current.append({"locale": key[0], "scope": key[1], "data": e["data"]})
+            new = {"locale": key[0], "scope": key[1], "data": e["data"]}
+            at = next((n for n, c in enumerate(current) if (c["locale"], c["scope"]) == key), None)
+            if e["data"] in (None, "", []):
+                if at is not None:
+                    del current[at]
+            elif at is None:
+                current.append(new)
+            else:
+                current[at] = new  # keep the entry's position, as a re-read would show it
         if current:
             own[code] = current
         else:
