@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import logging
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import click
+import orjson
 from rich.console import Console
 
 from akeneo_sync import __version__
@@ -19,11 +21,14 @@ from akeneo_sync.client import AkeneoClient
 from akeneo_sync.console import BarProgress, LogProgress, print_summary, setup_logging
 from akeneo_sync.errors import AkeneoSyncError, ConfigError
 from akeneo_sync.extract import Filters
+from akeneo_sync.pipeline import NoProgress
+from akeneo_sync.schedule import install_stop_handlers, parse_duration, run_repeatedly
 from akeneo_sync.settings import Connection, load_connection
 from akeneo_sync.sinks import open_sink
-from akeneo_sync.sync import ExportOptions, Summary, export
+from akeneo_sync.sync import ExportOptions, Run
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
+log = logging.getLogger("akeneo_sync")
 
 
 def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -110,47 +115,53 @@ def cli() -> None:
     """
 
 
-@cli.command("export")
-@click.option(
-    "--to",
-    "destination",
-    required=True,
-    help="catalog.json, a directory, a .db/.sqlite file, sqlite:///, postgresql://, mysql://, "
-    "mongodb://",
-)
-@click.option(
-    "--format",
-    "file_format",
-    type=click.Choice(["jsonl", "csv", "parquet"]),
-    help="File format when --to is a directory (default jsonl).",
-)
-@click.option(
-    "--labels", metavar="LOCALE", help="Resolve option labels, category paths, ... in LOCALE."
-)
-@click.option("--channel", help="Only this channel's scopable values and category tree.")
-@click.option("--locales", help="Comma-separated locales of localizable values.")
-@click.option("--families", help="Comma-separated family codes.")
-@click.option("--categories", help="Comma-separated category codes (and their children).")
-@click.option("--enabled-only", is_flag=True, help="Skip disabled products.")
-@click.option("--updated-since", help="Products updated after this ISO date/time.")
-@click.option(
-    "--media", "media_dir", type=click.Path(file_okay=False), help="Download media files here."
-)
-@click.option("--resources", help=f"Comma-separated subset of: {', '.join(res.BY_NAME)}.")
-@click.option("--table-prefix", default="", help="Prefix for table/collection names.")
-@connection_options
-@output_options
-@handle_errors
-def export_command(**kwargs: Any) -> None:
-    """Export the whole catalog (or a filtered part) to DEST.
+def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """What to read and where to write it: shared by export and sync."""
+    for decorator in reversed(
+        [
+            click.option(
+                "--to",
+                "destination",
+                required=True,
+                help="catalog.json, a directory, a .db/.sqlite file, sqlite:///, postgresql://, "
+                "mysql://, mongodb://",
+            ),
+            click.option(
+                "--format",
+                "file_format",
+                type=click.Choice(["jsonl", "csv", "parquet"]),
+                help="File format when --to is a directory (default jsonl).",
+            ),
+            click.option(
+                "--labels",
+                metavar="LOCALE",
+                help="Resolve option labels, category paths, family and record labels in LOCALE.",
+            ),
+            click.option(
+                "--channel", help="Only this channel's scopable values and category tree."
+            ),
+            click.option("--locales", help="Comma-separated locales of localizable values."),
+            click.option("--families", help="Comma-separated family codes."),
+            click.option("--categories", help="Comma-separated category codes (and children)."),
+            click.option("--enabled-only", is_flag=True, help="Skip disabled products."),
+            click.option("--updated-since", help="Products updated after this ISO date/time."),
+            click.option(
+                "--media",
+                "media_dir",
+                type=click.Path(file_okay=False),
+                help="Download product media files into this directory.",
+            ),
+            click.option(
+                "--resources", help=f"Comma-separated subset of: {', '.join(res.BY_NAME)}."
+            ),
+            click.option("--table-prefix", default="", help="Prefix for table/collection names."),
+        ]
+    ):
+        fn = decorator(fn)
+    return fn
 
-    \b
-    Examples:
-      akeneo-sync export --to catalog.db
-      akeneo-sync export --to out/ --format csv --labels en_US --channel ecommerce
-      akeneo-sync export --to postgresql://me@localhost/shop --families shoes,tshirts
-    """
-    connection = _connection(kwargs)
+
+def _export_options(kwargs: dict[str, Any]) -> ExportOptions:
     options = ExportOptions(
         filters=Filters(
             channel=kwargs["channel"],
@@ -169,30 +180,135 @@ def export_command(**kwargs: Any) -> None:
         if unknown:
             raise ConfigError(f"--resources: unknown {', '.join(unknown)}")
         options.resources = tuple(chosen)
-    run_export(connection, kwargs, options)
+    return options
 
 
-def run_export(connection: Connection, kwargs: dict[str, Any], options: ExportOptions) -> Summary:
+@cli.command("export")
+@export_options
+@connection_options
+@output_options
+@handle_errors
+def export_command(**kwargs: Any) -> None:
+    """Export the whole catalog (or a filtered part) to DEST.
+
+    A run that was stopped or killed resumes from its last checkpoint (databases).
+
+    \b
+    Examples:
+      akeneo-sync export --to catalog.db
+      akeneo-sync export --to out/ --format csv --labels en_US --channel ecommerce
+      akeneo-sync export --to postgresql://me@localhost/shop --families shoes,tshirts
+    """
+    connection = _connection(kwargs)
+    run_command(connection, kwargs, _export_options(kwargs), incremental=False)
+
+
+@cli.command("sync")
+@export_options
+@click.option("--full", is_flag=True, help="Read everything, not only what changed.")
+@click.option(
+    "--overlap",
+    default="5m",
+    show_default=True,
+    help="Look this far before the last run's start (search index lag, clock skew).",
+)
+@click.option(
+    "--deletes",
+    type=click.Choice(["soft", "hard", "ignore"]),
+    default="soft",
+    show_default=True,
+    help="Deleted upstream: mark deleted_at (soft), remove (hard) or keep (ignore).",
+)
+@click.option(
+    "--reconcile-every",
+    default=1,
+    show_default=True,
+    help="Look for deleted products and models every Nth run (0: never).",
+)
+@click.option("--every", help="Run forever, one run every DURATION (e.g. 15m, 1h).")
+@connection_options
+@output_options
+@handle_errors
+def sync_command(**kwargs: Any) -> None:
+    """Keep DEST in sync: the first run exports everything, later runs only what changed.
+
+    \b
+    Examples:
+      akeneo-sync sync --to catalog.db
+      akeneo-sync sync --to postgresql://me@localhost/shop --every 15m --deletes hard
+    """
+    connection = _connection(kwargs)
+    options = _export_options(kwargs)
+    options.overlap = parse_duration(kwargs["overlap"])
+    options.deletes = kwargs["deletes"]
+    options.reconcile_every = kwargs["reconcile_every"]
+    every = parse_duration(kwargs["every"]) if kwargs["every"] else None
+    run_command(connection, kwargs, options, incremental=not kwargs["full"], every=every)
+
+
+def run_command(
+    connection: Connection,
+    kwargs: dict[str, Any],
+    options: ExportOptions,
+    *,
+    incremental: bool,
+    every: timedelta | None = None,
+) -> None:
     setup_logging(kwargs["verbose"], kwargs["quiet"])
-    sink = open_sink(
-        kwargs["destination"], format=kwargs.get("file_format"), table_prefix=kwargs["table_prefix"]
-    )
-    console = Console(stderr=True)
+    destination = kwargs["destination"]
+    fmt, prefix = kwargs.get("file_format"), kwargs["table_prefix"]
+    err = Console(stderr=True)
 
-    async def go() -> Summary:
-        async with AkeneoClient(
-            **connection.client_kwargs(), concurrency=kwargs["concurrency"]
-        ) as client:
-            if kwargs["quiet"]:
-                return await export(client, sink, options)
-            if console.is_terminal:
-                with BarProgress(console) as bars:
-                    return await export(client, sink, options, bars)
-            return await export(client, sink, options, LogProgress())
+    async def once(stop: asyncio.Event) -> None:
+        sink = open_sink(destination, format=fmt, table_prefix=prefix)
+        client = AkeneoClient(**connection.client_kwargs(), concurrency=kwargs["concurrency"])
+        async with client:
+            progress = _progress(err, kwargs["quiet"])
+            try:
+                with progress:
+                    summary = await Run(client, sink, options, progress, stop).execute(
+                        incremental=incremental
+                    )
+            except AkeneoSyncError as exc:
+                if every is None:
+                    raise
+                # A scheduled sync logs the failure and tries again at the next tick.
+                log.error("run failed: %s", exc)
+                return
+        print_summary(Console(), summary, sink.url)
 
-    summary = asyncio.run(go())
-    print_summary(Console(), summary, sink.url)
-    return summary
+    async def main() -> None:
+        stop = asyncio.Event()
+        install_stop_handlers(stop)
+        await run_repeatedly(once, every, stop)
+
+    asyncio.run(main())
+
+
+def _progress(console: Console, quiet: bool) -> Any:
+    if quiet:
+        return NoProgress()
+    return BarProgress(console) if console.is_terminal else LogProgress()
+
+
+@cli.command("state")
+@click.option("--to", "destination", required=True, help="The destination to inspect.")
+@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv", "parquet"]))
+@click.option("--table-prefix", default="", help="Prefix for table/collection names.")
+@handle_errors
+def state_command(destination: str, file_format: str | None, table_prefix: str) -> None:
+    """Show the sync state stored in DEST (cursor, last run, resume point).
+
+    \b
+    Example:
+      akeneo-sync state --to catalog.db
+    """
+    sink = open_sink(destination, format=file_format, table_prefix=table_prefix)
+    state = sink.read_state()
+    if state is None:
+        click.echo(f"{sink.url}: never synced")
+        return
+    click.echo(orjson.dumps(state, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
 
 
 @cli.command("check")
@@ -253,7 +369,7 @@ def demo_command(products: int, seed: int, destination: str, labels: str, **kwar
     """
     from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
 
-    config = EmulatorConfig(products=products, seed=seed)
+    config = EmulatorConfig(products=products, seed=seed, port=0)
     click.echo(f"starting the Akeneo emulator with {products:,} products ...", err=True)
     with EmulatorServer(config) as server:
         connection = Connection(
@@ -264,7 +380,7 @@ def demo_command(products: int, seed: int, destination: str, labels: str, **kwar
             password=config.password,
         )
         kwargs.update(destination=destination, table_prefix="", concurrency=4)
-        run_export(connection, kwargs, ExportOptions(labels=labels))
+        run_command(connection, kwargs, ExportOptions(labels=labels), incremental=False)
     if destination.endswith((".db", ".sqlite")) or destination.startswith("sqlite:"):
         path = destination.removeprefix("sqlite:///")
         click.echo(DEMO_QUERIES.format(db=path))

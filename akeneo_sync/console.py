@@ -20,6 +20,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from akeneo_sync.pipeline import NoProgress
 from akeneo_sync.sync import Summary
 
 log = logging.getLogger("akeneo_sync")
@@ -91,7 +92,7 @@ class BarProgress:
             self._bars.update(task, total=done, completed=done)
 
 
-class LogProgress:
+class LogProgress(NoProgress):
     """For logs and pipes: a line when a resource starts, every ``every`` items, and at its end."""
 
     def __init__(self, every: int = 10_000) -> None:

@@ -9,12 +9,12 @@ search_after cursors run at once and keep the client's request slots busy.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from akeneo_sync.client import AkeneoClient
+from akeneo_sync.client import AkeneoClient, Page
 from akeneo_sync.resources import BY_NAME, Resource
 
 Doc = dict[str, Any]
@@ -146,6 +146,8 @@ class Partition:
 
     name: str
     search: dict[str, list[dict[str, Any]]]
+    start_url: str | None = None
+    """Where a checkpointed cursor goes on; None starts from the first page."""
 
 
 def partitions(filters: Filters, families: Iterable[str], *, products: bool) -> list[Partition]:
@@ -160,14 +162,14 @@ def partitions(filters: Filters, families: Iterable[str], *, products: bool) -> 
         search = dict(base)
         search["family"] = [{"operator": "IN", "value": [family]}]
         out.append(Partition(family, search))
-    if not filters.families:
+    if not filters.families and products:  # every product model has a family
         search = dict(base)
         search["family"] = [{"operator": "EMPTY"}]
         out.append(Partition("(no family)", search))
     return out
 
 
-PageHandler = Callable[[Partition, list[Doc]], Awaitable[None]]
+PageHandler = Callable[[Partition, Page], Awaitable[None]]
 
 
 async def read_partitioned(
@@ -178,18 +180,30 @@ async def read_partitioned(
     on_page: PageHandler,
     *,
     workers: int = 4,
+    stop: asyncio.Event | None = None,
+    params: dict[str, Any] | None = None,
 ) -> None:
-    """Read every partition, ``workers`` cursors at a time; ``on_page`` gets each page."""
+    """Read every partition, ``workers`` cursors at a time; ``on_page`` gets each page (its
+    items without ``_links``). Setting ``stop`` ends the reading between two pages."""
     queue: asyncio.Queue[Partition] = asyncio.Queue()
     for part in parts:
         queue.put_nowait(part)
     listing = client.products if resource is BY_NAME["products"] else client.product_models
 
     async def worker() -> None:
-        while not queue.empty():
+        while not queue.empty() and not (stop and stop.is_set()):
             part = queue.get_nowait()
-            async for page in listing(part.search, **filters.params()):
-                await on_page(part, [strip_links(item) for item in page])
+            pages = (
+                client.pages(part.start_url)
+                if part.start_url
+                else listing(part.search, **{**filters.params(), **(params or {})})
+            )
+            async for page in pages:
+                for item in page:
+                    strip_links(item)
+                await on_page(part, page)
+                if stop and stop.is_set():
+                    return
 
     tasks = [asyncio.create_task(worker()) for _ in range(min(workers, len(parts)) or 1)]
     try:
@@ -197,6 +211,33 @@ async def read_partitioned(
     finally:
         for task in tasks:
             task.cancel()
+
+
+async def search_pages(
+    client: AkeneoClient,
+    resource: Resource,
+    searches: Iterable[dict[str, list[dict[str, Any]]]],
+    filters: Filters,
+) -> AsyncIterator[Page]:
+    """Pages of several searches one after the other (small result sets: changes, lookups)."""
+    listing = client.products if resource is BY_NAME["products"] else client.product_models
+    for search in searches:
+        async for page in listing(search, **filters.params()):
+            for item in page:
+                strip_links(item)
+            yield page
+
+
+def chunks(items: Iterable[str], size: int = 100) -> Iterator[list[str]]:
+    """Akeneo caps ``IN`` lists (800 on SaaS, 100 identifiers): ask in slices."""
+    batch: list[str] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
 
 
 async def asset_pages(client: AkeneoClient, families: Iterable[str]) -> AsyncIterator[list[Doc]]:

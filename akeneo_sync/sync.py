@@ -1,12 +1,14 @@
 """The runner: the one place that composes client, extract, transforms and a sink.
 
     reference data ──(concurrent)──▶ lookups ──┐
-    product models ──(partitions)──▶ in memory ├─▶ transform ─▶ queue ─▶ writer ─▶ sink
+    product models ──(partitions)──▶ in memory ├─▶ transform ─▶ Writer ─▶ sink
     products ────────(partitions, streamed)────┘
 
-Pages flow through a bounded queue to one writer task, so memory stays flat however large the
-catalog and HTTP keeps going while the sink writes. The sink runs on one dedicated thread (its
-driver may not like being called from several) and commits data together with the run state.
+A *full* run reads everything; it commits a checkpoint (how far each product cursor got) every
+``checkpoint_every`` products on sinks that can commit mid-run, so a run killed at any point
+resumes from there. An *incremental* run (``incremental.py``) reads only what changed since the
+stored cursor. Either way the state is committed with the data it covers, and the cursor is the
+time the run started minus an overlap, never the largest ``updated`` seen.
 """
 
 from __future__ import annotations
@@ -15,44 +17,26 @@ import asyncio
 import functools
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Literal
 
 from akeneo_sync import extract
 from akeneo_sync import resources as res
-from akeneo_sync.client import AkeneoClient
-from akeneo_sync.errors import SinkError
+from akeneo_sync.client import AkeneoClient, Page
 from akeneo_sync.extract import Doc, Filters, Partition
+from akeneo_sync.media import MediaFetcher
+from akeneo_sync.pipeline import NoProgress, Progress, SinkThread, Writer
 from akeneo_sync.sinks.base import Sink, SinkContext
 from akeneo_sync.transform.lookups import Lookups, apply_labels, enrich_category
 from akeneo_sync.transform.variants import merge_chain
 
 log = logging.getLogger("akeneo_sync")
 
-T = TypeVar("T")
-
-REFERENCE = tuple(r.name for r in res.ALL if r.name not in ("products", "product_models", "assets"))
-
-
-class Progress(Protocol):
-    def start(self, resource: str, total: int | None) -> None: ...
-    def advance(self, resource: str, count: int) -> None: ...
-    def finish(self, resource: str) -> None: ...
-
-
-class NoProgress:
-    def start(self, resource: str, total: int | None) -> None:
-        pass
-
-    def advance(self, resource: str, count: int) -> None:
-        pass
-
-    def finish(self, resource: str) -> None:
-        pass
+STATE_VERSION = 1
+Deletes = Literal["soft", "hard", "ignore"]
 
 
 @dataclass
@@ -64,104 +48,252 @@ class ExportOptions:
     media_dir: Path | None = None
     batch_size: int = 1000
     queue_pages: int = 16
+    checkpoint_every: int = 10_000
+    """Products between two mid-run commits of a full run (on sinks that commit cheaply)."""
+    overlap: timedelta = timedelta(minutes=5)
+    """How far before the last run's start the next incremental run looks (index lag, skew)."""
+    deletes: Deletes = "soft"
+    reconcile_every: int = 1
+    """Look for deleted products and models every Nth incremental run (0: never)."""
 
 
 @dataclass
 class Summary:
+    mode: str = "full"
     counts: dict[str, int] = field(default_factory=dict)
+    deleted: dict[str, int] = field(default_factory=dict)
+    how: dict[str, str] = field(default_factory=dict)
+    """Per resource, how it was read: full, incremental, re-read and diffed."""
     requests: int = 0
     retries: int = 0
     throttled: int = 0
     media_files: int = 0
     seconds: float = 0.0
-    mode: str = "full"
+    interrupted: bool = False
 
 
-class SinkThread:
-    """Runs every call of one sink on one thread, off the event loop."""
+def naive_utc(moment: datetime) -> str:
+    return extract.akeneo_datetime(moment)
 
-    def __init__(self, sink: Sink) -> None:
+
+class Run:
+    """One run against one sink; ``execute`` picks full, resumed full or incremental."""
+
+    def __init__(
+        self,
+        client: AkeneoClient,
+        sink: Sink,
+        options: ExportOptions,
+        progress: Progress | None = None,
+        stop: asyncio.Event | None = None,
+    ) -> None:
+        self.client = client
         self.sink = sink
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink")
+        self.options = options
+        self.progress = progress or NoProgress()
+        self.stop = stop or asyncio.Event()
+        self.thread = SinkThread(sink)
+        self.writer = Writer(self.thread, self.progress, options.batch_size, options.queue_pages)
+        self.summary = Summary()
+        self.state: dict[str, Any] = {}
+        self.started = datetime.now(UTC)
+        self.wanted = set(options.resources)
+        unknown = self.wanted - set(res.BY_NAME)
+        if unknown:
+            raise ValueError(f"unknown resources: {', '.join(sorted(unknown))}")
+        self.chosen = [r for r in res.ALL if r.name in self.wanted]
+        self.media = MediaFetcher(client, options.media_dir) if options.media_dir else None
+        self.reference: dict[str, list[Doc]] = {}
+        self.attributes: dict[str, Doc] = {}
+        self.lookups = Lookups()
+        self.families: list[str] = []
+        self.models: dict[str, Doc] = {}
+        # Per partition of a full run: the next page to read, None once done.
+        self.positions: dict[str, dict[str, str | None]] = {}
 
-    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=True)
-
-
-class Writer:
-    """Batches documents per resource and writes them in queue order; ``after`` callbacks run
-    once everything queued before them is written (used to record checkpoints)."""
-
-    def __init__(self, sink: SinkThread, progress: Progress, batch_size: int, depth: int) -> None:
-        self.sink = sink
-        self.progress = progress
-        self.batch_size = batch_size
-        self.counts: dict[str, int] = {}
-        self._queue: asyncio.Queue[tuple[res.Resource, list[Doc]] | Callable[[], Any] | None] = (
-            asyncio.Queue(maxsize=depth)
+    async def execute(self, *, incremental: bool) -> Summary:
+        clock = time.monotonic()
+        self.reference = await extract.read_reference(self.client, self.wanted)
+        self.attributes = {a["code"]: a for a in self.reference["attributes"]}
+        self.families = [f["code"] for f in self.reference["families"]]
+        self.lookups = self.build_lookups(self.reference)
+        context = SinkContext(
+            self.chosen, attributes=self.attributes, label_locale=self.options.labels
         )
-        self._buffers: dict[str, tuple[res.Resource, list[Doc]]] = {}
-        self._task: asyncio.Task[None] | None = None
+        ok = False
+        try:
+            await self.thread.call(self.sink.open, context)
+            stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
+            self.state = stored or {}
+            self.writer.start()
+            resume = self.state.get("resume")
+            if resume and resume.get("kind") == "full":
+                self.summary.mode = "resumed full"
+                await self.full(resume)
+            elif incremental and self.state.get("cursor"):
+                from akeneo_sync.incremental import run_incremental
 
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+                self.summary.mode = "incremental"
+                await run_incremental(self)
+            else:
+                await self.full(None)
+            if self.media:
+                await self.media.wait()
+            await self.writer.drain()
+            await self.thread.call(self.sink.commit, self.final_state())
+            ok = True
+        finally:
+            self.writer.cancel()
+            try:
+                await self.thread.call(self.sink.close, ok)
+            finally:
+                self.thread.shutdown()
+        stats = self.client.stats
+        self.summary.counts = self.writer.counts
+        self.summary.requests, self.summary.retries = stats.requests, stats.retries
+        self.summary.throttled = stats.throttled
+        self.summary.media_files = self.media.count if self.media else 0
+        self.summary.seconds = time.monotonic() - clock
+        self.summary.interrupted = self.stop.is_set()
+        return self.summary
 
-    async def put(self, resource: res.Resource, docs: list[Doc]) -> None:
-        await self._send((resource, docs))
+    # -- shared steps ------------------------------------------------------------------------
 
-    async def then(self, callback: Callable[[], Any]) -> None:
-        await self._send(callback)
+    def build_lookups(self, reference: Mapping[str, list[Doc]]) -> Lookups:
+        return Lookups.build(
+            self.options.labels,
+            attributes=self.attributes,
+            attribute_options=reference["attribute_options"],
+            categories=reference["categories"],
+            families=reference["families"],
+            reference_entity_records=reference["reference_entity_records"],
+        )
 
-    async def drain(self) -> None:
-        await self._send(None)
-        assert self._task is not None
-        await self._task
+    def finish(self, doc: Doc) -> Doc:
+        """A product or model merged with its chain (``self.models``) and labelled."""
+        merged = merge_chain(doc, self.models, self.attributes)
+        return apply_labels(merged, self.lookups) if self.options.labels else merged
 
-    def cancel(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+    def prepare(self, resource: res.Resource, docs: list[Doc]) -> list[Doc]:
+        if resource is res.CATEGORIES:
+            return [enrich_category(doc, self.lookups) for doc in docs]
+        return docs
 
-    async def _send(self, item: Any) -> None:
-        """Queue an item, or raise the writer's error if it died (a full queue would otherwise
-        block the readers forever)."""
-        assert self._task is not None
-        sending = asyncio.ensure_future(self._queue.put(item))
-        await asyncio.wait({sending, self._task}, return_when=asyncio.FIRST_COMPLETED)
-        if not sending.done():
-            sending.cancel()
-        if self._task.done():
-            self._task.result()  # raises the writer's error
+    async def write_products(self, docs: list[Doc]) -> None:
+        if self.media:
+            self.media.fetch(
+                code for doc in docs for code in extract.media_codes(doc, self.attributes)
+            )
+        await self.writer.put(res.PRODUCTS, docs)
 
-    async def _run(self) -> None:
-        while True:
-            item = await self._queue.get()
-            if item is None or callable(item):
-                await self._flush()
-                if item is None:
-                    return
-                item()
-                continue
-            resource, docs = item
-            _, buffer = self._buffers.setdefault(resource.name, (resource, []))
-            buffer.extend(docs)
-            if len(buffer) >= self.batch_size:
-                await self._write(resource, buffer)
-                self._buffers[resource.name] = (resource, [])
+    async def done(self, name: str) -> None:
+        await self.writer.then(functools.partial(self.progress.finish, name))
 
-    async def _flush(self) -> None:
-        for resource, buffer in list(self._buffers.values()):
-            if buffer:
-                await self._write(resource, buffer)
-        self._buffers.clear()
+    def final_state(self) -> dict[str, Any]:
+        state = {k: v for k, v in self.state.items() if k != "resume"}
+        state["version"] = STATE_VERSION
+        state["last_run"] = {
+            "mode": self.summary.mode,
+            "started_at": self.started.isoformat(),
+            "finished_at": datetime.now(UTC).isoformat(),
+            "counts": dict(self.writer.counts),
+            "deleted": dict(self.summary.deleted),
+        }
+        if self.stop.is_set():
+            # Not everything was read: keep the old cursor, and how far a full run got.
+            state["last_run"]["interrupted"] = True
+            if self.positions:
+                state["resume"] = self.resume_state()
+        else:
+            state["cursor"] = naive_utc(self.started - self.options.overlap)
+            state["runs"] = int(self.state.get("runs", 0)) + 1
+        return state
 
-    async def _write(self, resource: res.Resource, docs: list[Doc]) -> None:
-        await self.sink.call(self.sink.sink.write, resource, docs)
-        self.counts[resource.name] = self.counts.get(resource.name, 0) + len(docs)
-        self.progress.advance(resource.name, len(docs))
+    # -- a full run --------------------------------------------------------------------------
+
+    async def full(self, resume: Mapping[str, Any] | None) -> None:
+        if resume:
+            self.started = datetime.fromisoformat(resume["started_at"])
+            self.positions = {k: dict(v) for k, v in resume.get("positions", {}).items()}
+        for resource in self.chosen:
+            self.summary.how[resource.name] = "full"
+            if resource.name in self.reference:
+                docs = self.prepare(resource, self.reference[resource.name])
+                self.progress.start(resource.name, len(docs))
+                await self.writer.put(resource, docs)
+                await self.done(resource.name)
+        if res.ASSETS in self.chosen:
+            self.progress.start("assets", None)
+            asset_families = [f["code"] for f in self.reference["asset_families"]]
+            async for page in extract.asset_pages(self.client, asset_families):
+                await self.writer.put(res.ASSETS, page)
+            await self.done("assets")
+        if self.wanted & {"products", "product_models"}:
+            await self.read_all_models()
+        if "products" in self.wanted and not self.stop.is_set():
+            await self.read_all_products()
+
+    async def read_all_models(self) -> None:
+        """All product models of the chosen families, held in memory (a few per cent of
+        products) because every variant product needs its chain; written merged."""
+        model_filters = Filters(families=self.options.filters.families)
+        total = await self.client.count("/product-models", model_filters.search(products=False))
+        self.progress.start("product_models", total)
+
+        async def keep(_: Partition, page: Page) -> None:
+            for model in page:
+                self.models[model["code"]] = model
+
+        # Models are read unscoped: a variant in the channel's tree may have a parent that is not.
+        parts = extract.partitions(model_filters, self.families, products=False)
+        await extract.read_partitioned(self.client, res.PRODUCT_MODELS, parts, model_filters, keep)
+        if "product_models" in self.wanted:
+            docs = [self.finish(m) for m in self.models.values()]
+            for start in range(0, len(docs), self.options.batch_size):
+                await self.writer.put(
+                    res.PRODUCT_MODELS, docs[start : start + self.options.batch_size]
+                )
+        await self.done("product_models")
+
+    async def read_all_products(self) -> None:
+        filters = self.options.filters
+        total = await self.client.count("/products-uuid", filters.search(products=True))
+        self.progress.start("products", total)
+        positions = self.positions.setdefault("products", {})
+        parts = []
+        for part in extract.partitions(filters, self.families, products=True):
+            if part.name not in positions:
+                parts.append(part)
+            elif positions[part.name] is not None:
+                parts.append(replace(part, start_url=positions[part.name]))
+        since_checkpoint = 0
+
+        async def on_page(part: Partition, page: Page) -> None:
+            nonlocal since_checkpoint
+            await self.write_products([self.finish(p) for p in page])
+            await self.writer.then(
+                functools.partial(positions.__setitem__, part.name, page.next_url)
+            )
+            since_checkpoint += len(page)
+            if since_checkpoint >= self.options.checkpoint_every and self.sink.checkpoints:
+                since_checkpoint = 0
+                await self.writer.then(self.checkpoint)
+
+        await extract.read_partitioned(
+            self.client, res.PRODUCTS, parts, filters, on_page, stop=self.stop
+        )
+        await self.done("products")
+
+    def resume_state(self) -> dict[str, Any]:
+        return {
+            "kind": "full",
+            "started_at": self.started.isoformat(),
+            "positions": {k: dict(v) for k, v in self.positions.items()},
+        }
+
+    async def checkpoint(self) -> None:
+        state = {**self.state, "version": STATE_VERSION, "resume": self.resume_state()}
+        await self.thread.call(self.sink.commit, state)
 
 
 async def export(
@@ -169,203 +301,25 @@ async def export(
     sink: Sink,
     options: ExportOptions | None = None,
     progress: Progress | None = None,
+    stop: asyncio.Event | None = None,
 ) -> Summary:
-    """A full export of the chosen resources into ``sink``; raises on any failure, leaving the
-    destination as it was before (file sinks) or at its last commit (databases)."""
-    options = options or ExportOptions()
-    progress = progress or NoProgress()
-    started = time.monotonic()
-    run_started = datetime.now(UTC)
-    wanted = set(options.resources)
-    unknown = wanted - set(res.BY_NAME)
-    if unknown:
-        raise ValueError(f"unknown resources: {', '.join(sorted(unknown))}")
-
-    reference = await extract.read_reference(client, wanted)
-    attributes = {a["code"]: a for a in reference["attributes"]}
-    lookups = Lookups.build(
-        options.labels,
-        attributes=attributes,
-        attribute_options=reference["attribute_options"],
-        categories=reference["categories"],
-        families=reference["families"],
-        reference_entity_records=reference["reference_entity_records"],
-    )
-    chosen = [r for r in res.ALL if r.name in wanted]
-    thread = SinkThread(sink)
-    writer = Writer(thread, progress, options.batch_size, options.queue_pages)
-    media = _MediaFetcher(client, options.media_dir) if options.media_dir else None
-    ok = False
-    try:
-        context = SinkContext(chosen, attributes=attributes, label_locale=options.labels)
-        await thread.call(sink.open, context)
-        writer.start()
-        await _write_reference(client, reference, chosen, lookups, progress, writer)
-        families = [f["code"] for f in reference["families"]]
-        models = await _read_models(client, options, families, progress, writer, lookups, wanted)
-        if "products" in wanted:
-            await _read_products(
-                client, options, families, models, attributes, lookups, progress, writer, media
-            )
-        if media:
-            await media.wait()
-        await writer.drain()
-        state = {
-            "version": 1,
-            "last_run": {
-                "mode": "full",
-                "started_at": run_started.isoformat(),
-                "finished_at": datetime.now(UTC).isoformat(),
-                "counts": writer.counts,
-            },
-        }
-        await thread.call(sink.commit, state)
-        ok = True
-    finally:
-        writer.cancel()
-        try:
-            await thread.call(sink.close, ok)
-        finally:
-            thread.shutdown()
-    stats = client.stats
-    return Summary(
-        counts=writer.counts,
-        requests=stats.requests,
-        retries=stats.retries,
-        throttled=stats.throttled,
-        media_files=media.count if media else 0,
-        seconds=time.monotonic() - started,
+    """A full export (resuming an unfinished one); raises on any failure, leaving the destination
+    as it was (files) or at its last commit (databases)."""
+    return await Run(client, sink, options or ExportOptions(), progress, stop).execute(
+        incremental=False
     )
 
 
-async def _write_reference(
+async def sync(
     client: AkeneoClient,
-    reference: Mapping[str, list[Doc]],
-    chosen: list[res.Resource],
-    lookups: Lookups,
-    progress: Progress,
-    writer: Writer,
-) -> None:
-    for resource in chosen:
-        if resource.name in reference:
-            docs = reference[resource.name]
-            if resource is res.CATEGORIES:
-                docs = [enrich_category(doc, lookups) for doc in docs]
-            progress.start(resource.name, len(docs))
-            await writer.put(resource, docs)
-            await writer.then(functools.partial(progress.finish, resource.name))
-    if res.ASSETS in chosen:
-        progress.start("assets", None)
-        families = [f["code"] for f in reference["asset_families"]]
-        async for page in extract.asset_pages(client, families):
-            await writer.put(res.ASSETS, page)
-        await writer.then(lambda: progress.finish("assets"))
-
-
-async def _read_models(
-    client: AkeneoClient,
-    options: ExportOptions,
-    families: list[str],
-    progress: Progress,
-    writer: Writer,
-    lookups: Lookups,
-    wanted: set[str],
-) -> dict[str, Doc]:
-    """All product models of the chosen families, held in memory (a few per cent of products)
-    because every variant product needs its chain; written merged and labelled."""
-    if not wanted & {"products", "product_models"}:
-        return {}
-    models: dict[str, Doc] = {}
-    model_filters = Filters(families=options.filters.families)
-    parts = extract.partitions(model_filters, families, products=False)
-    total = await client.count("/product-models", model_filters.search(products=False))
-    progress.start("product_models", total)
-
-    async def keep(_: Partition, page: list[Doc]) -> None:
-        for model in page:
-            models[model["code"]] = model
-
-    # Models are read unscoped: a variant in the channel's tree may have a parent that is not.
-    await extract.read_partitioned(client, res.PRODUCT_MODELS, parts, model_filters, keep)
-    if "product_models" in wanted:
-        docs = [
-            _finish(merge_chain(m, models, lookups.attributes), lookups) for m in models.values()
-        ]
-        for start in range(0, len(docs), options.batch_size):
-            await writer.put(res.PRODUCT_MODELS, docs[start : start + options.batch_size])
-    await writer.then(lambda: progress.finish("product_models"))
-    return models
-
-
-async def _read_products(
-    client: AkeneoClient,
-    options: ExportOptions,
-    families: list[str],
-    models: Mapping[str, Doc],
-    attributes: Mapping[str, Doc],
-    lookups: Lookups,
-    progress: Progress,
-    writer: Writer,
-    media: _MediaFetcher | None,
-) -> None:
-    filters = options.filters
-    progress.start("products", await client.count("/products-uuid", filters.search(products=True)))
-
-    async def on_page(_: Partition, page: list[Doc]) -> None:
-        docs = [_finish(merge_chain(p, models, attributes), lookups) for p in page]
-        if media:
-            media.fetch(code for doc in docs for code in extract.media_codes(doc, attributes))
-        await writer.put(res.PRODUCTS, docs)
-
-    parts = extract.partitions(filters, families, products=True)
-    await extract.read_partitioned(client, res.PRODUCTS, parts, filters, on_page)
-    await writer.then(lambda: progress.finish("products"))
-
-
-def _finish(doc: Doc, lookups: Lookups) -> Doc:
-    return apply_labels(doc, lookups) if lookups.locale else doc
-
-
-class _MediaFetcher:
-    """Downloads media files into a directory, each once, never outside it."""
-
-    def __init__(self, client: AkeneoClient, root: Path) -> None:
-        self.client = client
-        self.root = root.resolve()
-        self.root.mkdir(parents=True, exist_ok=True)
-        self.count = 0
-        self._seen: set[str] = set()
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    def fetch(self, codes: Iterable[str]) -> None:
-        for code in codes:
-            if code in self._seen:
-                continue
-            self._seen.add(code)
-            target = (self.root / code).resolve()
-            if not target.is_relative_to(self.root):
-                raise SinkError(f"media code {code!r} would be written outside {self.root}")
-            if target.exists():
-                continue
-            task = asyncio.create_task(self._download(code, target))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-
-    async def _download(self, code: str, target: Path) -> None:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".part")
-        with partial.open("wb") as out:
-
-            def write(chunk: bytes) -> None:
-                if not chunk:  # a (re)start: drop what an earlier attempt wrote
-                    out.seek(0)
-                    out.truncate()
-                out.write(chunk)
-
-            await self.client.download_media(code, write)
-        partial.replace(target)
-        self.count += 1
-
-    async def wait(self) -> None:
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks))
+    sink: Sink,
+    options: ExportOptions | None = None,
+    progress: Progress | None = None,
+    stop: asyncio.Event | None = None,
+    *,
+    full: bool = False,
+) -> Summary:
+    """The first run (or ``full``) exports everything; later runs read only what changed."""
+    return await Run(client, sink, options or ExportOptions(), progress, stop).execute(
+        incremental=not full
+    )

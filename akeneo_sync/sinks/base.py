@@ -40,6 +40,9 @@ class Sink(ABC):
     """Base class of all destinations; ``url`` is printed with secrets masked."""
 
     url: str
+    checkpoints = True
+    """Whether ``commit`` is cheap enough to call every few thousand records mid-run (a
+    database); file sinks rewrite whole files on commit, so a run commits them once."""
 
     @abstractmethod
     def open(self, context: SinkContext) -> None: ...
@@ -63,6 +66,12 @@ class Sink(ABC):
     def read_state(self) -> dict[str, Any] | None:
         """The last committed state, or None for a destination never synced."""
         return None
+
+    def keys(self, resource: Resource) -> Iterator[Key]:
+        """Keys of the stored documents that are not soft-deleted (for deletion checks)."""
+        for doc in self.read(resource):
+            if not doc.get("deleted_at"):
+                yield resource.key_of(doc)
 
     @abstractmethod
     def read(self, resource: Resource) -> Iterator[Doc]:

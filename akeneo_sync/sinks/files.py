@@ -135,6 +135,7 @@ class _FileSink(Sink):
     """Shared lifecycle: lock, index, deletions, atomic finalisation with the state file."""
 
     flat = True
+    checkpoints = False
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)

@@ -1,0 +1,132 @@
+"""The moving parts between reading and storing: the sink's thread, the writer queue, progress.
+
+Pages flow through a bounded queue to one writer task, so memory stays flat however large the
+catalog and HTTP keeps going while the sink writes. The sink runs on one dedicated thread (its
+driver may not like being called from several). Callbacks queued with ``Writer.then`` run once
+everything queued before them is written: that is how a checkpoint never runs ahead of its data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Protocol, TypeVar
+
+from akeneo_sync.resources import Resource
+from akeneo_sync.sinks.base import Doc, Sink
+
+T = TypeVar("T")
+
+
+class Progress(Protocol):
+    def start(self, resource: str, total: int | None) -> None: ...
+    def advance(self, resource: str, count: int) -> None: ...
+    def finish(self, resource: str) -> None: ...
+
+
+class NoProgress:
+    def __enter__(self) -> NoProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        pass
+
+    def start(self, resource: str, total: int | None) -> None:
+        pass
+
+    def advance(self, resource: str, count: int) -> None:
+        pass
+
+    def finish(self, resource: str) -> None:
+        pass
+
+
+class SinkThread:
+    """Runs every call of one sink on one thread, off the event loop."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sink")
+
+    async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+class Writer:
+    """Batches documents per resource and writes them in queue order."""
+
+    def __init__(self, sink: SinkThread, progress: Progress, batch_size: int, depth: int) -> None:
+        self.sink = sink
+        self.progress = progress
+        self.batch_size = batch_size
+        self.counts: dict[str, int] = {}
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=depth)
+        self._buffers: dict[str, tuple[Resource, list[Doc]]] = {}
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def put(self, resource: Resource, docs: list[Doc]) -> None:
+        if docs:
+            await self._send((resource, docs))
+
+    async def then(self, callback: Callable[[], Any]) -> None:
+        """Run ``callback`` (sync or async) after everything queued so far is written."""
+        await self._send(callback)
+
+    async def drain(self) -> None:
+        await self._send(None)
+        assert self._task is not None
+        await self._task
+
+    def cancel(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+
+    async def _send(self, item: Any) -> None:
+        """Queue an item, or raise the writer's error if it died (a full queue would otherwise
+        block the readers forever)."""
+        assert self._task is not None, "Writer.start() was not called"
+        sending = asyncio.ensure_future(self._queue.put(item))
+        await asyncio.wait({sending, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        if not sending.done():
+            sending.cancel()
+        if self._task.done():
+            self._task.result()  # raises the writer's error
+            raise RuntimeError("the writer stopped before the run ended")
+
+    async def _run(self) -> None:
+        while True:
+            item = await self._queue.get()
+            if item is None or callable(item):
+                await self._flush()
+                if item is None:
+                    return
+                result = item()
+                if inspect.isawaitable(result):
+                    await result
+                continue
+            resource, docs = item
+            _, buffer = self._buffers.setdefault(resource.name, (resource, []))
+            buffer.extend(docs)
+            if len(buffer) >= self.batch_size:
+                await self._write(resource, buffer)
+                self._buffers[resource.name] = (resource, [])
+
+    async def _flush(self) -> None:
+        for resource, buffer in list(self._buffers.values()):
+            if buffer:
+                await self._write(resource, buffer)
+        self._buffers.clear()
+
+    async def _write(self, resource: Resource, docs: list[Doc]) -> None:
+        await self.sink.call(self.sink.sink.write, resource, docs)
+        self.counts[resource.name] = self.counts.get(resource.name, 0) + len(docs)
+        self.progress.advance(resource.name, len(docs))

@@ -1,0 +1,74 @@
+"""Running until told to stop: signals end a run gracefully, ``--every`` repeats it.
+
+SIGINT or SIGTERM sets a stop event: the current run stops reading, writes what it has read,
+commits (a full run records where each cursor got, so the next run resumes) and returns; a second
+signal aborts at once. Runs never overlap: the next one starts after the previous one ends, at
+the first multiple of the interval from the previous start (or at once when it overran).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+
+from akeneo_sync.errors import ConfigError
+
+log = logging.getLogger("akeneo_sync")
+
+_DURATION = re.compile(r"(\d+)\s*([smhd])")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``15m``, ``1h30m``, ``1d``; a bare number is minutes."""
+    text = text.strip().lower()
+    if text.isdigit():
+        return timedelta(minutes=int(text))
+    parts = _DURATION.findall(text)
+    if not parts or "".join(f"{n}{u}" for n, u in parts) != text.replace(" ", ""):
+        raise ConfigError(f"{text!r} is not a duration: use e.g. 30s, 15m, 1h30m, 1d")
+    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+
+
+def install_stop_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+
+    def on_signal(signum: int) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt  # a second signal: give up at once
+        log.warning(
+            "%s: finishing the current batch and committing; send it again to abort",
+            signal.Signals(signum).name,
+        )
+        stop.set()
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, on_signal, signum)
+
+
+async def run_repeatedly(
+    once: Callable[[asyncio.Event], Awaitable[object]],
+    every: timedelta | None,
+    stop: asyncio.Event,
+) -> None:
+    """``once`` until ``stop`` is set; once only when ``every`` is None."""
+    loop = asyncio.get_running_loop()
+    while True:
+        started = loop.time()
+        await once(stop)
+        if every is None or stop.is_set():
+            return
+        period = every.total_seconds()
+        elapsed = loop.time() - started
+        wait = period - elapsed % period if elapsed < period else 0.0
+        next_at = datetime.now(UTC) + timedelta(seconds=wait)
+        log.info("next run at %s", next_at.isoformat(timespec="seconds"))
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=wait)
+        except TimeoutError:
+            continue
+        return
