@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -28,11 +28,13 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.schema import CreateSchema
+from sqlalchemy.sql import ClauseElement, Insert
 from sqlalchemy.sql.expression import bindparam
 
 from akeneo_sync.errors import LockedError, SinkError
 from akeneo_sync.resources import PRODUCTS, Resource
 from akeneo_sync.sinks import mask_url
+from akeneo_sync.sinks._sqlbulk import Prepared, pg_copy, upsert
 from akeneo_sync.sinks._sqlschema import SCHEMA_VERSION, Layout
 from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext
 from akeneo_sync.transform.values import product_value_rows
@@ -104,6 +106,7 @@ class SqlSink(Sink):
         self._conn: Connection | None = None
         self._attributes: dict[str, Doc] = {}
         self._owner: dict[str, Any] | None = None
+        self._statements: dict[str, Prepared] = {}
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -139,12 +142,12 @@ class SqlSink(Sink):
         if resource.name == "attributes":
             self._attributes.update((d["code"], d) for d in unique)
         try:
-            conn.execute(self._upsert(resource), [self._row(resource, d) for d in unique])
+            upsert = self._prepared(resource.name, lambda: self._upsert(resource))
+            upsert.executemany(conn, [self._row(resource, d) for d in unique])
             if resource.name == PRODUCTS.name:
                 self._delete_values(conn, [k[0] for k in by_key])
                 rows = [r for d in unique for r in product_value_rows(d, self._attributes)]
-                if rows:
-                    conn.execute(insert(self.layout.values), rows)
+                self._insert_values(conn, rows)
         except SQLAlchemyError as exc:
             raise SinkError(
                 f"{self.url}: writing {len(unique)} {resource.name} failed: {exc}"
@@ -183,7 +186,7 @@ class SqlSink(Sink):
                     "state": dict(state),
                     "committed_at": self._datetime(now.isoformat()),
                 }
-                conn.execute(self._upsert_table(table, ("id",)), [row])
+                conn.execute(upsert(self.dialect, table, ("id",)), [row])
             if self._owner is not None:
                 lock = self.layout.lock
                 conn.execute(
@@ -262,7 +265,7 @@ class SqlSink(Sink):
             raise SinkError(f"a {resource.name} document has no {exc.args[0]!r} key field") from exc
 
     def _row(self, resource: Resource, doc: Doc) -> dict[str, Any]:
-        row: dict[str, Any] = {"document": doc, "deleted_at": None}
+        row: dict[str, Any] = {"document": _dumps(doc), "deleted_at": None}
         for col in resource.columns:
             value = doc.get(col.name)
             if col.type == "datetime":
@@ -299,27 +302,24 @@ class SqlSink(Sink):
             return value.astimezone(UTC).isoformat()
         return str(value)
 
-    def _upsert(self, resource: Resource) -> Any:
-        return self._upsert_table(self.layout.table(resource), resource.key)
+    def _upsert(self, resource: Resource) -> Insert:
+        return upsert(self.dialect, self.layout.table(resource), resource.key)
 
-    def _upsert_table(self, table: Any, key: Sequence[str]) -> Any:
-        others = [c.name for c in table.columns if c.name not in key]
-        if self.dialect == "mysql":
-            from sqlalchemy.dialects.mysql import insert as mysql_insert
+    def _prepared(self, name: str, build: Callable[[], ClauseElement]) -> Prepared:
+        found = self._statements.get(name)
+        if found is None:
+            found = self._statements[name] = Prepared(build(), self._get_engine().dialect)
+        return found
 
-            mstmt = mysql_insert(table)
-            return mstmt.on_duplicate_key_update({c: mstmt.inserted[c] for c in others})
+    def _insert_values(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        values = self.layout.values
         if self.dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-            pstmt = pg_insert(table)
-            set_ = {c: pstmt.excluded[c] for c in others}
-            return pstmt.on_conflict_do_update(index_elements=list(key), set_=set_)
-        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-        sstmt = sqlite_insert(table)
-        set_ = {c: sstmt.excluded[c] for c in others}
-        return sstmt.on_conflict_do_update(index_elements=list(key), set_=set_)
+            names = [c.name for c in values.columns]
+            pg_copy(conn, values, names, [tuple([r[n] for n in names]) for r in rows])
+        else:
+            self._prepared(values.name, lambda: insert(values)).executemany(conn, rows)
 
     def _delete_values(self, conn: Connection, uuids: Sequence[Any]) -> None:
         values = self.layout.values
