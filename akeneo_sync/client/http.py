@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import orjson
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
-from tenacity.wait import wait_exponential_jitter
 
 from akeneo_sync.errors import (
     AkeneoError,
@@ -127,8 +126,9 @@ class AkeneoHttp:
         error = state.outcome.exception() if state.outcome else None
         if isinstance(error, _Retry) and error.retry_after is not None:
             return min(error.retry_after, self.retry.max_wait) + random.uniform(0, 0.1)
-        backoff = wait_exponential_jitter(initial=self.retry.initial, max=self.retry.max_wait)
-        return float(backoff(state))
+        # Exponential with full jitter, so clients throttled together do not retry together.
+        ceiling = min(self.retry.max_wait, self.retry.initial * 2 ** (state.attempt_number - 1))
+        return random.uniform(ceiling / 2, ceiling)
 
     async def download(self, path: str, write: Callable[[bytes], object]) -> int:
         """Stream a body to ``write`` chunk by chunk (media files can be large); retried whole,

@@ -1,0 +1,201 @@
+"""The client against the emulator over real HTTP: tokens, retries, faults, paging."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from akeneo_sync.client import AkeneoClient, PasswordAuth, RetryPolicy
+from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
+from akeneo_sync.errors import AuthError, ClientError, PaginationError, RetryableError
+from tests.oracle import Oracle
+
+PRODUCTS = 250
+FAST_RETRY = RetryPolicy(attempts=8, initial=0.01, max_wait=0.2)
+
+
+@pytest.fixture
+def server() -> Iterator[EmulatorServer]:
+    with EmulatorServer(EmulatorConfig(products=PRODUCTS, seed=3, port=0)) as running:
+        yield running
+
+
+def client_for(url: str, **kwargs: Any) -> AkeneoClient:
+    kwargs.setdefault("retry", FAST_RETRY)
+    return AkeneoClient(
+        url,
+        client_id="demo",
+        client_secret="demo-secret",
+        username="demo",
+        password="demo",
+        **kwargs,
+    )
+
+
+async def all_uuids(client: AkeneoClient) -> list[str]:
+    return [p["uuid"] async for page in client.products() for p in page]
+
+
+def test_walks_every_product_once(server: EmulatorServer) -> None:
+    async def go() -> list[str]:
+        async with client_for(server.url) as client:
+            return await all_uuids(client)
+
+    uuids = asyncio.run(go())
+    assert len(uuids) == PRODUCTS == len(set(uuids))
+
+
+def test_expired_token_is_refreshed_and_the_request_replayed(server: EmulatorServer) -> None:
+    """The client's clock says the token is fresh; the server says it expired: 401, refresh,
+    replay, and the listing goes on."""
+    oracle = Oracle(server.url)
+    oracle.set_faults(token_ttl=1)
+
+    async def go() -> tuple[int, PasswordAuth]:
+        async with client_for(server.url) as client:
+            auth = client.auth
+            assert isinstance(auth, PasswordAuth)
+            count = 0
+            async for page in client.products():
+                count += len(page)
+                if count == 100:
+                    auth._clock = lambda: 0.0  # frozen: never refreshes by itself
+                    auth._refresh_at = 1.0
+                    await asyncio.sleep(1.2)  # the server-side token expires
+            return count, auth
+
+    count, auth = asyncio.run(go())
+    assert count == PRODUCTS
+    assert auth.refreshes >= 1
+    assert oracle.stats()["by_status"].get("401", 0) >= 1
+
+
+def test_token_refreshed_before_expiry(server: EmulatorServer) -> None:
+    Oracle(server.url).set_faults(token_ttl=1, latency_ms=450)
+
+    async def go() -> tuple[int, PasswordAuth]:
+        async with client_for(server.url, concurrency=1) as client:
+            uuids = await all_uuids(client)
+            assert isinstance(client.auth, PasswordAuth)
+            return len(uuids), client.auth
+
+    before = Oracle(server.url).stats()["by_status"].get("401", 0)
+    count, auth = asyncio.run(go())
+    assert count == PRODUCTS
+    assert auth.refreshes >= 1  # 3 pages of 0.45 s each with 1 s tokens
+    assert Oracle(server.url).stats()["by_status"].get("401", 0) == before
+
+
+def test_refused_refresh_token_falls_back_to_password_login(server: EmulatorServer) -> None:
+    async def go() -> PasswordAuth:
+        async with client_for(server.url) as client:
+            await client.get("/channels")
+            auth = client.auth
+            assert isinstance(auth, PasswordAuth)
+            auth.refresh_token = "revoked"
+            auth.access_token = "expired"
+            await client.get("/channels")
+            return auth
+
+    auth = asyncio.run(go())
+    assert auth.logins == 2
+
+
+def test_wrong_credentials_say_so(server: EmulatorServer) -> None:
+    async def go() -> None:
+        async with AkeneoClient(
+            server.url, client_id="demo", client_secret="nope", username="demo", password="demo"
+        ) as client:
+            await client.get("/channels")
+
+    with pytest.raises(AuthError, match="client_id"):
+        asyncio.run(go())
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        {"error_rate": 0.3},
+        {"drop_rate": 0.2},
+        {"max_concurrency": 1, "latency_ms": 20},
+        {"max_concurrency": 1, "latency_ms": 20, "retry_after": False},
+    ],
+    ids=["5xx", "dropped", "429", "429-without-retry-after"],
+)
+def test_faults_are_retried_and_nothing_is_lost(server: EmulatorServer, faults: dict) -> None:
+    Oracle(server.url).set_faults(**faults)
+
+    async def go() -> tuple[list[str], int]:
+        async with client_for(server.url, concurrency=4) as client:
+            listings = await asyncio.gather(*(all_uuids(client) for _ in range(3)))
+            assert all(sorted(x) == sorted(listings[0]) for x in listings)
+            return listings[0], client.stats.retries
+
+    uuids, retries = asyncio.run(go())
+    assert len(set(uuids)) == PRODUCTS
+    assert retries > 0
+
+
+def test_gives_up_with_the_last_error_after_the_attempts(server: EmulatorServer) -> None:
+    Oracle(server.url).set_faults(error_rate=1.0)
+
+    async def go() -> None:
+        async with client_for(server.url, retry=RetryPolicy(attempts=3, initial=0.01)) as client:
+            await client.get("/channels")
+
+    with pytest.raises(RetryableError, match=r"-> 50[023]"):
+        asyncio.run(go())
+
+
+def test_a_closed_port_fails_fast() -> None:
+    async def go() -> None:
+        async with client_for("http://127.0.0.1:9") as client:
+            await client.get("/channels")
+
+    started = time.monotonic()
+    with pytest.raises(ClientError, match="cannot connect"):
+        asyncio.run(go())
+    assert time.monotonic() - started < 5
+
+
+def test_a_repeated_next_link_is_an_error_not_an_endless_loop() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 3600})
+        return httpx.Response(
+            200,
+            json={
+                "_links": {"next": {"href": "http://pim/api/rest/v1/channels?page=2"}},
+                "_embedded": {"items": [{"code": "x"}]},
+            },
+        )
+
+    async def go() -> int:
+        seen = 0
+        async with client_for("http://pim", transport=httpx.MockTransport(handler)) as client:
+            async for page in client.listing("/channels"):
+                seen += len(page)
+        return seen
+
+    with pytest.raises(PaginationError, match="same next link"):
+        asyncio.run(go())
+
+
+def test_relative_next_links_resolve_against_the_base_url() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 3600})
+        page = int(request.url.params.get("page", "1"))
+        links = {"next": {"href": f"/api/rest/v1/channels?page={page + 1}"}} if page < 3 else {}
+        return httpx.Response(200, json={"_links": links, "_embedded": {"items": [{"code": page}]}})
+
+    async def go() -> list[int]:
+        async with client_for("http://pim", transport=httpx.MockTransport(handler)) as client:
+            return [c["code"] async for page in client.listing("/channels") for c in page]
+
+    assert asyncio.run(go()) == [1, 2, 3]

@@ -1,0 +1,38 @@
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from akeneo_sync.client import AkeneoClient
+from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
+from akeneo_sync.sinks import open_sink
+from akeneo_sync.sync import ExportOptions, Summary, export
+from tests.oracle import Oracle
+
+PRODUCTS = 300
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[EmulatorServer]:
+    with EmulatorServer(EmulatorConfig(products=PRODUCTS, seed=7, port=0)) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def oracle(emulator: EmulatorServer) -> Oracle:
+    return Oracle(emulator.url)
+
+
+def run_export(url: str, dest: str, **options: Any) -> Summary:
+    fmt = options.pop("format", None)
+
+    async def go() -> Summary:
+        async with AkeneoClient(
+            url, client_id="demo", client_secret="demo-secret", username="demo", password="demo"
+        ) as client:
+            return await export(client, open_sink(dest, format=fmt), ExportOptions(**options))
+
+    return asyncio.run(go())

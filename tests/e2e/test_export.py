@@ -1,0 +1,177 @@
+"""A full export into each destination reads back exactly the emulator's catalog."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from akeneo_sync.emulator import EmulatorServer
+from tests.e2e.conftest import PRODUCTS, run_export
+from tests.oracle import Oracle, without_labels
+
+SELECTS = ("pim_catalog_simpleselect", "pim_catalog_multiselect")
+
+
+def _stored_products(db: Path) -> list[dict]:
+    with sqlite3.connect(db) as conn:
+        return [json.loads(doc) for (doc,) in conn.execute("SELECT document FROM products")]
+
+
+@pytest.mark.parametrize("variant_values", ["merged", "own"])
+def test_sqlite_export_equals_the_catalog(
+    emulator: EmulatorServer, oracle: Oracle, tmp_path: Path, variant_values: str
+) -> None:
+    oracle.set_faults(variant_values=variant_values)
+    try:
+        summary = run_export(emulator.url, str(tmp_path / "catalog.db"), labels="en_US")
+    finally:
+        oracle.set_faults(variant_values="merged")
+    expected = oracle.products()  # the server's own merge of every variant's chain
+    models = oracle.product_models()
+    stored = _stored_products(tmp_path / "catalog.db")
+
+    assert len(expected) == PRODUCTS
+    assert sorted(p["uuid"] for p in stored) == sorted(expected)
+    assert summary.counts["products"] == PRODUCTS
+    variants = 0
+    for product in stored:
+        server = expected[product["uuid"]]
+        assert without_labels(product["values"]) == server["values"]
+        assert sorted(product["categories"]) == sorted(server["categories"])
+        if server["parent"]:
+            variants += 1
+            parent = models[server["parent"]]
+            root = parent["parent"] or parent["code"]
+            assert product["root_parent"] == root
+            assert product["family_variant"] == parent["family_variant"]
+        else:
+            assert product["root_parent"] is None and product["family_variant"] is None
+        assert product["identifier"] == server["values"]["sku"][0]["data"]
+    assert 0.4 * PRODUCTS < variants < 0.8 * PRODUCTS  # the catalog really has variants
+
+
+def test_sqlite_labels_and_paths(emulator: EmulatorServer, oracle: Oracle, tmp_path: Path) -> None:
+    db = tmp_path / "catalog.db"
+    run_export(emulator.url, str(db), labels="en_US")
+    options = oracle.option_labels("en_US")
+    paths = oracle.category_paths("en_US")
+    attributes = {a["code"]: a for a in oracle.walk("/attributes", limit=100)}
+    checked = 0
+    for product in _stored_products(db):
+        assert product["category_paths"] == [paths[c] for c in product["categories"]]
+        for code, values in product["values"].items():
+            if attributes[code]["type"] not in SELECTS:
+                continue
+            for value in values:
+                data = value["data"]
+                want = (
+                    [options[(code, d)] for d in data]
+                    if isinstance(data, list)
+                    else options[(code, data)]
+                )
+                assert value["label"] == want
+                checked += 1
+    assert checked > PRODUCTS  # plenty of select values were looked at
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(
+            "SELECT v.text_value, v.label FROM product_values v WHERE v.attribute = 'color'"
+        ).fetchall()
+    assert rows and all(label == options[("color", code)] for code, label in rows)
+
+
+def test_every_reference_resource_is_complete(
+    emulator: EmulatorServer, oracle: Oracle, tmp_path: Path
+) -> None:
+    db = tmp_path / "catalog.db"
+    summary = run_export(emulator.url, str(db))
+    expected = oracle.counts()
+    with sqlite3.connect(db) as conn:
+        for resource, count in expected.items():
+            assert conn.execute(f'SELECT count(*) FROM "{resource}"').fetchone()[0] == count, (
+                resource
+            )
+            assert summary.counts.get(resource, 0) == count, resource
+        models = conn.execute("SELECT count(*) FROM product_models").fetchone()[0]
+    assert models == len(oracle.product_models())
+
+
+def test_jsonl_directory(emulator: EmulatorServer, oracle: Oracle, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    run_export(emulator.url, str(out))
+    lines = (out / "products.jsonl").read_text(encoding="utf-8").splitlines()
+    uuids = [json.loads(line)["uuid"] for line in lines]
+    assert sorted(uuids) == sorted(oracle.products())
+    for name, count in oracle.counts().items():
+        assert len((out / f"{name}.jsonl").read_text(encoding="utf-8").splitlines()) == count, name
+
+
+def test_csv_directory_opens_in_pandas(
+    emulator: EmulatorServer, oracle: Oracle, tmp_path: Path
+) -> None:
+    out = tmp_path / "csv"
+    run_export(emulator.url, str(out), format="csv", labels="en_US")
+    frame = pd.read_csv(out / "products.csv", encoding="utf-8-sig", dtype=str)
+    assert sorted(frame["uuid"]) == sorted(oracle.products())
+    for column in (
+        "sku",
+        "family",
+        "parent",
+        "categories",
+        "enabled",
+        "name-en_US",
+        "description-en_US-ecommerce",
+        "price-EUR",
+        "weight",
+        "weight-unit",
+        "color",
+        "color-label",
+        "material",
+    ):
+        assert column in frame.columns, column
+    sample = oracle.products()[frame["uuid"][0]]
+    assert frame["sku"][0] == sample["values"]["sku"][0]["data"]
+    options = pd.read_csv(out / "attribute_options.csv", encoding="utf-8-sig")
+    assert {"attribute", "code", "labels"} <= set(options.columns)
+
+
+def test_parquet_directory(emulator: EmulatorServer, oracle: Oracle, tmp_path: Path) -> None:
+    out = tmp_path / "pq"
+    run_export(emulator.url, str(out), format="parquet")
+    table = pq.read_table(out / "products.parquet")
+    assert table.num_rows == PRODUCTS
+    assert sorted(table.column("uuid").to_pylist()) == sorted(oracle.products())
+    assert {"sku", "family", "enabled", "name-en_US", "price-EUR"} <= set(table.column_names)
+    assert str(table.schema.field("enabled").type) == "bool"
+
+
+def test_json_file_is_one_array_of_flat_products(
+    emulator: EmulatorServer, oracle: Oracle, tmp_path: Path
+) -> None:
+    target = tmp_path / "catalog.json"
+    run_export(emulator.url, str(target))
+    rows = json.loads(target.read_text(encoding="utf-8"))
+    assert isinstance(rows, list) and len(rows) == PRODUCTS
+    assert sorted(r["uuid"] for r in rows) == sorted(oracle.products())
+    assert all("name-en_US" in r or "name-fr_FR" in r or "family" in r for r in rows)
+
+
+def test_filters_narrow_the_export(
+    emulator: EmulatorServer, oracle: Oracle, tmp_path: Path
+) -> None:
+    from akeneo_sync.extract import Filters
+
+    db = tmp_path / "shoes.db"
+    run_export(
+        emulator.url,
+        str(db),
+        filters=Filters(families=["shoes"], enabled_only=True),
+        resources=("products", "product_models", "families"),
+    )
+    expected = {u for u, p in oracle.products().items() if p["family"] == "shoes" and p["enabled"]}
+    stored = {p["uuid"] for p in _stored_products(db)}
+    assert stored == expected and expected
