@@ -1,0 +1,282 @@
+"""What only the SQL destinations promise: plain-SQL queries on typed columns and product_values,
+deletions, state committed with data, the lock, table prefixes and PostgreSQL schemas."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import catalog_docs
+import pytest
+import sqlalchemy as sa
+
+from akeneo_sync import resources as R
+from akeneo_sync.errors import LockedError, MissingDependencyError, SinkError
+from akeneo_sync.sinks import mask_url, open_sink
+from akeneo_sync.sinks.base import SinkContext
+from akeneo_sync.sinks.sql import SqlSink
+
+ODD = "0b9b6e2c-3b5e-4b8a-9c1f-000000000001"
+VARIANTS = {"0b9b6e2c-3b5e-4b8a-9c1f-100000000000", "0b9b6e2c-3b5e-4b8a-9c1f-100000000001"}
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mysql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'catalog.db'}"
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+def _context() -> SinkContext:
+    return SinkContext(R.ALL, catalog_docs.attributes_by_code())
+
+
+def _export(url: str, **options: str) -> SqlSink:
+    sink = open_sink(url, **options)  # type: ignore[arg-type]
+    assert isinstance(sink, SqlSink)
+    sink.open(_context())
+    for resource in R.ALL:
+        sink.write(resource, catalog_docs.catalog()[resource.name])
+    sink.commit({"cursor": "c1"})
+    sink.close(True)
+    return sink
+
+
+@pytest.fixture
+def engine(url: str) -> Iterator[sa.Engine]:
+    sink = SqlSink(url)
+    eng = sa.create_engine(sink._engine_url)
+    yield eng
+    eng.dispose()
+
+
+def _rows(engine: sa.Engine, sql: str, **params: object) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(sa.text(sql), params)]
+
+
+def test_product_values_answer_plain_sql(url: str, engine: sa.Engine) -> None:
+    _export(url)
+    red = _rows(
+        engine, "SELECT uuid FROM product_values WHERE attribute='color' AND text_value='red'"
+    )
+    assert {r[0] for r in red} == VARIANTS
+    # Attribute codes that are SQL keywords are plain data.
+    order = _rows(
+        engine, "SELECT number_value, text_value FROM product_values WHERE attribute='order'"
+    )
+    assert order == [(3.14, "3.14")]
+    prices = _rows(
+        engine,
+        "SELECT unit, number_value FROM product_values WHERE attribute='price' ORDER BY unit",
+    )
+    assert prices == [("EUR", 19.99), ("USD", 21.5)]
+    flags = _rows(engine, "SELECT bool_value FROM product_values WHERE attribute='group'")
+    assert [bool(f[0]) for f in flags] == [True]
+    linen = _rows(
+        engine,
+        "SELECT uuid FROM product_values WHERE attribute='materials' AND text_value='linen'",
+    )
+    assert len(linen) == 3  # two variants inherit it from their model, one simple product has it
+    long_text = _rows(engine, "SELECT text_value FROM product_values WHERE attribute='description'")
+    assert long_text == [(catalog_docs.LONG_TEXT,)]
+
+
+def test_typed_columns(url: str, engine: sa.Engine) -> None:
+    _export(url)
+    enabled = _rows(engine, "SELECT uuid FROM products WHERE enabled = :t ORDER BY uuid", t=True)
+    assert len(enabled) == 4
+    family = _rows(engine, "SELECT count(*) FROM products WHERE family = 'shirts'")
+    assert family == [(4,)]
+    children = _rows(engine, "SELECT code FROM product_models WHERE parent = 'classic_shirt'")
+    assert children == [("classic_shirt_red",)]
+    opts = _rows(
+        engine, "SELECT code FROM attribute_options WHERE attribute='color' AND sort_order=2"
+    )
+    assert opts == [("blue",)]
+    # updated is a timestamp in PostgreSQL/MySQL and ISO text in SQLite: both compare in time.
+    recent = _rows(engine, "SELECT count(*) FROM categories WHERE updated > '2024-03-02'")
+    assert recent == [(1,)]
+
+
+def test_indexes_exist(url: str, engine: sa.Engine) -> None:
+    _export(url)
+    inspector = sa.inspect(engine)
+    product_cols = {tuple(i["column_names"]) for i in inspector.get_indexes("products")}
+    assert {("family",), ("parent",), ("updated",), ("identifier",)} <= product_cols
+    value_cols = {
+        tuple(c for c in i["column_names"] if c) for i in inspector.get_indexes("product_values")
+    }
+    assert ("uuid",) in value_cols and ("attribute", "number_value") in value_cols
+    assert any(
+        cols[0] == "attribute" and len(cols) <= 2
+        for cols in value_cols - {("attribute", "number_value")}
+    )
+    assert _rows(engine, "SELECT value FROM _akeneo_sync_meta WHERE name='schema_version'") == [
+        ("1",)
+    ]
+
+
+def test_soft_and_hard_delete(url: str, engine: sa.Engine) -> None:
+    _export(url)
+    sink = open_sink(url)
+    sink.open(_context())
+    sink.delete(R.PRODUCTS, [(ODD,)], soft=True)
+    sink.delete(R.PRODUCTS, [(sorted(VARIANTS)[0],)], soft=False)
+    sink.commit({"cursor": "c2"})
+    sink.close(True)
+    stored = {p["uuid"]: p for p in sink.read(R.PRODUCTS)}
+    assert "deleted_at" in stored[ODD] and stored[ODD]["values"]  # marked, kept
+    assert sorted(VARIANTS)[0] not in stored
+    gone = _rows(
+        engine, "SELECT count(*) FROM product_values WHERE uuid = :u", u=sorted(VARIANTS)[0]
+    )
+    assert gone == [(0,)]
+    marked = _rows(engine, "SELECT count(*) FROM products WHERE deleted_at IS NOT NULL")
+    assert marked == [(1,)]
+    # Writing the product again brings it back.
+    sink = open_sink(url)
+    sink.open(_context())
+    sink.write(R.PRODUCTS, [p for p in catalog_docs.catalog()["products"] if p["uuid"] == ODD])
+    sink.commit({"cursor": "c3"})
+    sink.close(True)
+    again = {p["uuid"]: p for p in sink.read(R.PRODUCTS)}
+    assert "deleted_at" not in again[ODD]
+
+
+def test_rewrite_replaces_product_values(url: str, engine: sa.Engine) -> None:
+    _export(url)
+    product = next(p for p in catalog_docs.catalog()["products"] if p["uuid"] == ODD)
+    product["values"] = {"color": [{"locale": None, "scope": None, "data": "blue"}]}
+    sink = open_sink(url)
+    sink.open(_context())
+    sink.write(R.PRODUCTS, [product, product])  # twice in one batch: stored once
+    sink.commit(None)
+    sink.close(True)
+    rows = _rows(engine, "SELECT attribute, text_value FROM product_values WHERE uuid = :u", u=ODD)
+    assert rows == [("color", "blue")]
+
+
+def test_state_is_committed_with_data(url: str, engine: sa.Engine) -> None:
+    sink = open_sink(url)
+    sink.open(_context())
+    assert sink.read_state() is None
+    sink.write(R.LOCALES, [{"code": "en_US", "enabled": True}])
+    # Not committed: another connection sees neither the data nor a state.
+    assert _rows(engine, "SELECT count(*) FROM locales") == [(0,)]
+    sink.commit({"cursor": "c1"})
+    assert _rows(engine, "SELECT count(*) FROM locales") == [(1,)]
+    assert sink.read_state() == {"cursor": "c1"}
+    sink.write(R.LOCALES, [{"code": "fr_FR", "enabled": True}])
+    sink.close(False)
+    assert [d["code"] for d in sink.read(R.LOCALES)] == ["en_US"]
+    assert sink.read_state() == {"cursor": "c1"}
+
+
+def test_lock_refuses_a_second_run(url: str) -> None:
+    first = open_sink(url)
+    first.open(_context())
+    second = open_sink(url)
+    with pytest.raises(LockedError) as info:
+        second.open(_context())
+    message = str(info.value)
+    assert f"pid {os.getpid()} on {socket.gethostname()}" in message
+    assert "if that run is dead" in message and "DELETE FROM" in message
+    first.close(True)
+    second.open(_context())  # released by close
+    second.close(True)
+
+
+def test_stale_lock_of_a_dead_process_is_taken_over(url: str, engine: sa.Engine) -> None:
+    sink = open_sink(url)
+    sink.open(_context())
+    sink.close(True)
+    host = socket.gethostname()
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO _akeneo_sync_lock (id, pid, host, since, heartbeat) "
+                "VALUES (1, :pid, :host, 'then', 'then')"
+            ),
+            {"pid": 2**22 + 12345, "host": host},  # above pid_max: never alive
+        )
+    sink.open(_context())  # taken over: same host, pid gone
+    sink.close(True)
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO _akeneo_sync_lock (id, pid, host, since, heartbeat) "
+                "VALUES (1, 1, 'other-host', 'then', 'then')"
+            )
+        )
+    with pytest.raises(LockedError, match="other-host"):
+        sink.open(_context())
+
+
+def test_table_prefix(url: str, engine: sa.Engine) -> None:
+    _export(url, table_prefix="pim_")
+    names = set(sa.inspect(engine).get_table_names())
+    assert {"pim_products", "pim_product_values", "pim__akeneo_sync_state"} <= names
+    assert "products" not in names
+    red = _rows(engine, "SELECT count(*) FROM pim_product_values WHERE text_value='red'")
+    assert red == [(2,)]
+
+
+def test_postgres_schema(postgres_url: str) -> None:
+    sink = _export(postgres_url + "?schema=pim")
+    eng = sa.create_engine(sink._engine_url)
+    try:
+        inspector = sa.inspect(eng)
+        assert "products" in inspector.get_table_names(schema="pim")
+        assert "products" not in inspector.get_table_names(schema="public")
+        with eng.connect() as conn:
+            count = conn.execute(sa.text("SELECT count(*) FROM pim.product_values")).scalar()
+        assert count and count > 20
+    finally:
+        eng.dispose()
+    assert open_sink(postgres_url + "?schema=pim").read_state() == {"cursor": "c1"}
+
+
+def test_newer_schema_version_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    _export(url)
+    eng = sa.create_engine(url)
+    with eng.begin() as conn:
+        conn.execute(sa.text("UPDATE _akeneo_sync_meta SET value='99' WHERE name='schema_version'"))
+    eng.dispose()
+    with pytest.raises(SinkError, match="schema version 99"):
+        open_sink(url).open(_context())
+    sink = open_sink(url)
+    with pytest.raises(SinkError, match="schema version"):
+        sink.open(_context())
+
+
+def test_registry_and_masking(tmp_path: Path) -> None:
+    assert isinstance(open_sink(str(tmp_path / "a.db")), SqlSink)
+    assert isinstance(open_sink(str(tmp_path / "a.sqlite")), SqlSink)
+    sink = open_sink("postgresql://user:s3cret@db.example:5433/pim?schema=x")
+    assert sink.url == "postgresql://user:***@db.example:5433/pim?schema=x"
+    assert "s3cret" not in open_sink("mariadb://root:s3cret@h/db").url
+    assert mask_url("mongodb://u:p@h:1/db") == "mongodb://u:***@h:1/db"
+
+
+@pytest.mark.parametrize(
+    ("url", "module", "extra"),
+    [
+        ("postgresql://u@h/db", "psycopg", "postgres"),
+        ("postgres://u@h/db", "psycopg", "postgres"),
+        ("mysql://u@h/db", "pymysql", "mysql"),
+        ("mariadb://u@h/db", "pymysql", "mysql"),
+        ("mongodb://h:27017/db", "pymongo", "mongo"),
+    ],
+)
+def test_missing_driver_names_the_pip_line(
+    url: str, module: str, extra: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, module, None)  # makes ``import module`` fail
+    with pytest.raises(MissingDependencyError) as info:
+        open_sink(url)
+    assert f"pip install 'akeneo-sync[{extra}]'" in str(info.value)
