@@ -70,7 +70,10 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return fn(*args, **kwargs)
         except AkeneoSyncError as exc:
-            click.echo(f"error: {exc}", err=True)
+            # One line: drivers append hints ("Background on this error at ...") we don't need.
+            click.echo(
+                f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True
+            )
             sys.exit(exc.exit_code)
         except KeyboardInterrupt:
             click.echo("interrupted; nothing after the last commit was kept", err=True)

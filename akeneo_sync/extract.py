@@ -95,14 +95,19 @@ async def read_reference(client: AkeneoClient, wanted: Iterable[str]) -> dict[st
 
     Assets are not reference data (they can be many) and are streamed by ``asset_pages``."""
     wanted = set(wanted)
+    # One request alone first: a wrong URL or credentials fail once, plainly, not eleven times.
+    locales = await collect(client.listing(SIMPLE_LISTINGS["locales"]))
     first: dict[str, Awaitable[list[Doc]]] = {}
     for name, path in SIMPLE_LISTINGS.items():
+        if name == "locales":
+            continue
         first[name] = collect(client.listing(path))
     for name, path in CURSOR_LISTINGS.items():
         first[name] = collect(client.cursor_listing(path))
     first["measurement_families"] = collect(client.pages("/measurement-families"))
     names = list(first)
     results = dict(zip(names, await asyncio.gather(*first.values()), strict=True))
+    results["locales"] = locales
 
     async def options(attribute: str) -> list[Doc]:
         docs = await collect(client.attribute_options(attribute))

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
+from akeneo_sync.errors import AkeneoSyncError, SinkError
 from akeneo_sync.resources import Resource
 from akeneo_sync.sinks.base import Doc, Sink
 
@@ -44,7 +45,8 @@ class NoProgress:
 
 
 class SinkThread:
-    """Runs every call of one sink on one thread, off the event loop."""
+    """Runs every call of one sink on one thread, off the event loop; a failure that is not
+    already one of ours becomes a ``SinkError`` naming the destination."""
 
     def __init__(self, sink: Sink) -> None:
         self.sink = sink
@@ -52,7 +54,12 @@ class SinkThread:
 
     async def call(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+        try:
+            return await loop.run_in_executor(self._pool, lambda: fn(*args, **kwargs))
+        except AkeneoSyncError:
+            raise
+        except Exception as exc:
+            raise SinkError(f"{self.sink.url}: {type(exc).__name__}: {exc}") from exc
 
     def shutdown(self) -> None:
         self._pool.shutdown(wait=True)
@@ -98,7 +105,8 @@ class Writer:
         await asyncio.wait({sending, self._task}, return_when=asyncio.FIRST_COMPLETED)
         if not sending.done():
             sending.cancel()
-        if self._task.done():
+        # The end marker may be taken and the task finish before this wakes up: not an error.
+        if self._task.done() and not (item is None and sending.done()):
             self._task.result()  # raises the writer's error
             raise RuntimeError("the writer stopped before the run ended")
 
