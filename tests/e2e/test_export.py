@@ -175,3 +175,28 @@ def test_filters_narrow_the_export(
     expected = {u for u, p in oracle.products().items() if p["family"] == "shoes" and p["enabled"]}
     stored = {p["uuid"] for p in _stored_products(db)}
     assert stored == expected and expected
+
+
+def test_export_outlives_its_tokens_and_survives_faults(tmp_path: Path) -> None:
+    """Tokens of one second, a slow server that drops connections and answers 5xx: the export
+    still completes, every product once."""
+    from akeneo_sync.emulator import EmulatorConfig
+
+    config = EmulatorConfig(
+        products=PRODUCTS,
+        seed=5,
+        port=0,
+        token_ttl=1,
+        latency_ms=150,
+        error_rate=0.05,
+        drop_rate=0.03,
+    )
+    with EmulatorServer(config) as server:
+        db = tmp_path / "c.db"
+        summary = run_export(server.url, str(db))
+        stats = Oracle(server.url).stats()
+        expected = sorted(Oracle(server.url).products())
+    assert sorted(p["uuid"] for p in _stored_products(db)) == expected
+    assert summary.seconds > 2  # longer than a token lives
+    assert stats["tokens_issued"] >= 2
+    assert summary.retries > 0
