@@ -110,6 +110,8 @@ class Run:
         self.models: dict[str, Doc] = {}
         # Per partition of a full run: the next page to read, None once done.
         self.positions: dict[str, dict[str, str | None]] = {}
+        # Per resource: when this run's query of it started (its next cursor, minus overlap).
+        self.marks: dict[str, datetime] = {}
 
     async def execute(self, *, incremental: bool) -> Summary:
         clock = time.monotonic()
@@ -126,17 +128,19 @@ class Run:
             stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
             self.state = stored or {}
             self.writer.start()
+            from akeneo_sync import incremental as inc
+
             resume = self.state.get("resume")
             if resume and resume.get("kind") == "full":
                 self.summary.mode = "resumed full"
                 await self.full(resume)
-            elif incremental and self.state.get("cursor"):
-                from akeneo_sync.incremental import run_incremental
-
+                await inc.after_full(self)
+            elif incremental and inc.can_run_incrementally(self):
                 self.summary.mode = "incremental"
-                await run_incremental(self)
+                await inc.run_incremental(self)
             else:
                 await self.full(None)
+                await inc.after_full(self)
             if self.media:
                 await self.media.wait()
             await self.writer.drain()
@@ -189,8 +193,21 @@ class Run:
     async def done(self, name: str) -> None:
         await self.writer.then(functools.partial(self.progress.finish, name))
 
+    def mark(self, name: str) -> None:
+        """``name``'s query starts now: what changes from here on, the next run reads."""
+        self.marks.setdefault(name, datetime.now(UTC))
+
+    def cursors(self) -> dict[str, str]:
+        from akeneo_sync.incremental import stored_cursors
+
+        cursors = stored_cursors(self.state)
+        for resource in self.chosen:
+            start = self.marks.get(resource.name, self.started)
+            cursors[resource.name] = naive_utc(start - self.options.overlap)
+        return cursors
+
     def final_state(self) -> dict[str, Any]:
-        state = {k: v for k, v in self.state.items() if k != "resume"}
+        state = {k: v for k, v in self.state.items() if k not in ("resume", "cursor")}
         state["version"] = STATE_VERSION
         state["last_run"] = {
             "mode": self.summary.mode,
@@ -205,7 +222,7 @@ class Run:
             if self.positions:
                 state["resume"] = self.resume_state()
         else:
-            state["cursor"] = naive_utc(self.started - self.options.overlap)
+            state["cursors"] = self.cursors()
             state["runs"] = int(self.state.get("runs", 0)) + 1
         return state
 
@@ -214,6 +231,8 @@ class Run:
     async def full(self, resume: Mapping[str, Any] | None) -> None:
         if resume:
             self.started = datetime.fromisoformat(resume["started_at"])
+            marks = resume.get("marks", {}).items()
+            self.marks = {k: datetime.fromisoformat(v) for k, v in marks}
             self.positions = {k: dict(v) for k, v in resume.get("positions", {}).items()}
         for resource in self.chosen:
             self.summary.how[resource.name] = "full"
@@ -223,6 +242,7 @@ class Run:
                 await self.writer.put(resource, docs)
                 await self.done(resource.name)
         if res.ASSETS in self.chosen:
+            self.mark("assets")
             self.progress.start("assets", None)
             asset_families = [f["code"] for f in self.reference["asset_families"]]
             async for page in extract.asset_pages(self.client, asset_families):
@@ -236,6 +256,7 @@ class Run:
     async def read_all_models(self) -> None:
         """All product models of the chosen families, held in memory (a few per cent of
         products) because every variant product needs its chain; written merged."""
+        self.mark("product_models")
         model_filters = Filters(families=self.options.filters.families)
         total = await self.client.count("/product-models", model_filters.search(products=False))
         self.progress.start("product_models", total)
@@ -256,6 +277,7 @@ class Run:
         await self.done("product_models")
 
     async def read_all_products(self) -> None:
+        self.mark("products")
         filters = self.options.filters
         total = await self.client.count("/products-uuid", filters.search(products=True))
         self.progress.start("products", total)
@@ -288,6 +310,7 @@ class Run:
         return {
             "kind": "full",
             "started_at": self.started.isoformat(),
+            "marks": {k: v.isoformat() for k, v in self.marks.items()},
             "positions": {k: dict(v) for k, v in self.positions.items()},
         }
 
