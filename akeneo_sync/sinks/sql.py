@@ -20,6 +20,7 @@ import os
 import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -112,6 +113,9 @@ class SqlSink(Sink):
 
     def open(self, context: SinkContext) -> None:
         self._attributes = dict(context.attributes)
+        database = self._engine_url.database
+        if self.dialect == "sqlite" and database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
         engine = self._get_engine()
         try:
             if self.schema:
