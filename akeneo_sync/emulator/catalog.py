@@ -70,6 +70,7 @@ class Catalog:
         # overrides written through the API
         self.p_over: dict[int, dict[str, Any]] = {}
         self.m_over: dict[int, dict[str, Any]] = {}
+        self._model_cache: dict[int, dict[str, Any]] = {}
         self.extra_uuid: dict[str, int] = {}
         self.uuid_over: dict[int, str] = {}
         self.ident_over: dict[str, int] = {}
@@ -202,17 +203,26 @@ class Catalog:
         over = self.m_over.get(m)
         if over is not None:
             return over
+        cached = self._model_cache.get(m)
+        if cached is not None:
+            return cached
         var, depth = self.m_variant[m], self.model_depth(m)
         axis = self.axis_values(var, depth, self.m_axis[m]) if depth else None
         ctx = ValueContext(self.seed, "m", m, self.family_codes[self.m_family[m]], self.s.scale)
         assoc: dict[str, Any] = {
             t: {"products": [], "product_models": [], "groups": []} for t in self._assoc_types()
         }
-        return {
+        own = {
             "values": generate_values(ctx, self.plan(self.m_family[m], var, depth), axis),
             "associations": assoc,
             "quantified_associations": {},
         }
+        # Variants of one model sit next to each other, so a small cache saves regenerating
+        # the same root and sub model for every variant on a page.
+        if len(self._model_cache) > 4096:
+            self._model_cache.clear()
+        self._model_cache[m] = own
+        return own
 
     def _assoc_types(self) -> list[str]:
         return [a["code"] for a in self.s.association_types if not a["is_quantified"]]

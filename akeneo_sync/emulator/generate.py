@@ -123,9 +123,11 @@ def generate_products(cat: Catalog, n: int) -> None:
             got = cache[key] = cat.intern(key)
         return got
 
-    def stamps(after: int) -> tuple[int, int]:
-        created = after + rng.randrange(max(1, CATALOG_END - after) // 4 + 1)
-        updated = min(CATALOG_END - 1, created + rng.randrange(200 * 86400))
+    def stamps(after: int, spread: int = SPAN) -> tuple[int, int]:
+        # Roots and simple products spread over the whole span; children follow their parent
+        # within weeks. ``updated`` lands up to 200 days later, never past CATALOG_END.
+        created = after + rng.randrange(max(1, min(spread, CATALOG_END - after)))
+        updated = created + rng.randrange(max(1, min(200 * 86400, CATALOG_END - created)))
         return created, updated
 
     while len(cat.p_family) < n:
@@ -142,7 +144,7 @@ def generate_products(cat: Catalog, n: int) -> None:
             parents: list[tuple[int, int]] = []  # (model, depth of its children)
             if len(levels) == 2:
                 for color in rng.sample(range(n_colors), rng.randint(2, 3)):
-                    c2, u2 = stamps(created)
+                    c2, u2 = stamps(created, 30 * 86400)
                     color_code = cat._gen_attrs["color"]["_options"][color]
                     sub = append_model(
                         cat,
@@ -166,7 +168,7 @@ def generate_products(cat: Catalog, n: int) -> None:
                 for opt in sorted(rng.sample(range(n_opts), min(count, n_opts))):
                     if len(cat.p_family) >= n:
                         break
-                    c3, u3 = stamps(mcreated)
+                    c3, u3 = stamps(mcreated, 30 * 86400)
                     append_product(
                         cat,
                         fam,
