@@ -28,6 +28,7 @@ from akeneo_sync import resources as res
 from akeneo_sync.client import AkeneoClient, Page
 from akeneo_sync.extract import Doc, Filters, Partition
 from akeneo_sync.media import MediaFetcher
+from akeneo_sync.modelstore import ModelStore
 from akeneo_sync.pipeline import NoProgress, Progress, SinkThread, Writer
 from akeneo_sync.sinks.base import Sink, SinkContext
 from akeneo_sync.transform.lookups import Lookups, apply_labels, enrich_category
@@ -107,7 +108,7 @@ class Run:
         self.attributes: dict[str, Doc] = {}
         self.lookups = Lookups()
         self.families: list[str] = []
-        self.models: dict[str, Doc] = {}
+        self.models = ModelStore()
         # Per partition of a full run: the next page to read, None once done.
         self.positions: dict[str, dict[str, str | None]] = {}
         # Per resource: when this run's query of it started (its next cursor, minus overlap).
@@ -148,6 +149,7 @@ class Run:
             ok = True
         finally:
             self.writer.cancel()
+            self.models.close()
             try:
                 await self.thread.call(self.sink.close, ok)
             finally:
@@ -262,18 +264,14 @@ class Run:
         self.progress.start("product_models", total)
 
         async def keep(_: Partition, page: Page) -> None:
-            for model in page:
-                self.models[model["code"]] = model
+            self.models.update_many(page)
 
         # Models are read unscoped: a variant in the channel's tree may have a parent that is not.
         parts = extract.partitions(model_filters, self.families, products=False)
         await extract.read_partitioned(self.client, res.PRODUCT_MODELS, parts, model_filters, keep)
         if "product_models" in self.wanted:
-            docs = [self.finish(m) for m in self.models.values()]
-            for start in range(0, len(docs), self.options.batch_size):
-                await self.writer.put(
-                    res.PRODUCT_MODELS, docs[start : start + self.options.batch_size]
-                )
+            for batch in self.models.docs(self.options.batch_size):
+                await self.writer.put(res.PRODUCT_MODELS, [self.finish(m) for m in batch])
         await self.done("product_models")
 
     async def read_all_products(self) -> None:

@@ -109,11 +109,7 @@ def kind_of(type_: str, data: Any) -> Kind:
 
 def identifier_code(values: Mapping[str, Any], attributes: Mapping[str, Any]) -> str | None:
     """The code of the product's identifier attribute (the main one when SaaS has several)."""
-    candidates = [
-        code
-        for code, attribute in attributes.items()
-        if isinstance(attribute, Mapping) and attribute.get("type") == IDENTIFIER
-    ]
+    candidates = _identifier_candidates(attributes)
     for code in candidates:
         if attributes[code].get("is_main_identifier"):
             return code
@@ -124,3 +120,21 @@ def identifier_code(values: Mapping[str, Any], attributes: Mapping[str, Any]) ->
         if any(isinstance(v, Mapping) and v.get("attribute_type") == IDENTIFIER for v in entries):
             return str(code)
     return candidates[0] if len(candidates) == 1 else None
+
+
+# The runner passes the same attributes mapping for every product: scan it once, not per product.
+_candidates_cache: tuple[Mapping[str, Any] | None, int, list[str]] = (None, 0, [])
+
+
+def _identifier_candidates(attributes: Mapping[str, Any]) -> list[str]:
+    global _candidates_cache
+    cached, size, found = _candidates_cache
+    if cached is attributes and size == len(attributes):
+        return found
+    found = [
+        code
+        for code, attribute in attributes.items()
+        if isinstance(attribute, Mapping) and attribute.get("type") == IDENTIFIER
+    ]
+    _candidates_cache = (attributes, len(attributes), found)
+    return found

@@ -144,6 +144,7 @@ class Lookups:
 
 
 _NO_LABEL = object()
+LABELLED_TYPES = frozenset({SIMPLE_SELECT, MULTI_SELECT, REF_ENTITY, REF_ENTITY_MULTI})
 
 
 def apply_labels(doc: Mapping[str, Any], lookups: Lookups) -> Doc:
@@ -155,7 +156,12 @@ def apply_labels(doc: Mapping[str, Any], lookups: Lookups) -> Doc:
     out["family_label"] = lookups.family_label(doc.get("family"))
     out["category_paths"] = [lookups.category_path(c) for c in doc.get("categories") or ()]
     values: dict[str, list[Any]] = {}
+    known = lookups.attributes
     for code, entries in (doc.get("values") or {}).items():
+        attribute = known.get(code)
+        if attribute is not None and attribute.get("type") not in LABELLED_TYPES:
+            values[code] = entries  # a known attribute without labels: nothing to look at
+            continue
         labelled = []
         for value in entries or ():
             label = lookups._value_label(code, value)

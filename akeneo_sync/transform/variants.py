@@ -42,13 +42,15 @@ def merge_categories(*chain_categories: Iterable[str] | None) -> list[str]:
     return list(dict.fromkeys(c for cats in chain_categories for c in (cats or ())))
 
 
-def parent_chain(doc: Mapping[str, Any], models: Mapping[str, Mapping[str, Any]]) -> list[Doc]:
+def parent_chain(
+    doc: Mapping[str, Any], models: Mapping[str, Mapping[str, Any]]
+) -> list[Mapping[str, Any]]:
     """The parent models of ``doc``, root first, as far as ``models`` knows them.
 
     Akeneo has at most two levels, but we walk without a depth limit and stop on a cycle, so a
     corrupted catalog ends the chain instead of the run.
     """
-    chain: list[Doc] = []
+    chain: list[Mapping[str, Any]] = []
     seen: set[str] = set()
     code = doc.get("parent")
     while code and code not in seen:
@@ -56,13 +58,13 @@ def parent_chain(doc: Mapping[str, Any], models: Mapping[str, Mapping[str, Any]]
         model = models.get(code)
         if model is None:
             break
-        chain.append(dict(model))
+        chain.append(model)  # read, never changed: no copy
         code = model.get("parent")
     chain.reverse()
     return chain
 
 
-def _root_code(doc: Mapping[str, Any], chain: list[Doc]) -> str | None:
+def _root_code(doc: Mapping[str, Any], chain: list[Mapping[str, Any]]) -> str | None:
     if not doc.get("parent"):
         return None
     if chain and not chain[0].get("parent"):

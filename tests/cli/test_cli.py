@@ -83,7 +83,7 @@ def test_export_with_env_credentials_and_state(server: EmulatorServer, tmp_path:
     assert result.returncode == 0, result.stderr
     assert "products" in result.stdout and "150" in result.stdout
     state = akeneo_sync("state", "--to", str(db))
-    assert state.returncode == 0 and '"cursor"' in state.stdout
+    assert state.returncode == 0 and '"cursors"' in state.stdout
     check = akeneo_sync("check", env=env)
     assert check.returncode == 0, check.stderr
     assert "products" in check.stdout and "150" in check.stdout

@@ -1,0 +1,83 @@
+"""Product models by code, kept on local disk so memory does not grow with the catalog.
+
+Every variant product needs its parent models to be merged, so a run must be able to look any
+model up; a catalog can hold hundreds of thousands of them. They live in a temporary SQLite file
+(as orjson bytes) with a small LRU of decoded models in front: variants of one model arrive close
+together, so nearly every look-up is served from the cache.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import tempfile
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, MutableMapping
+from typing import Any
+
+import orjson
+
+Doc = dict[str, Any]
+
+
+class ModelStore(MutableMapping[str, Doc]):
+    def __init__(self, cache_size: int = 4096) -> None:
+        self._dir = tempfile.mkdtemp(prefix="akeneo-sync-models-")
+        path = os.path.join(self._dir, "models.db")
+        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE models (code TEXT PRIMARY KEY, doc BLOB NOT NULL)")
+        self._cache: OrderedDict[str, Doc] = OrderedDict()
+        self._cache_size = cache_size
+
+    def close(self) -> None:
+        self._db.close()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def update_many(self, models: Iterable[Doc]) -> None:
+        rows = [(m["code"], orjson.dumps(m)) for m in models]
+        self._db.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)", rows)
+        for code, _ in rows:
+            self._cache.pop(code, None)
+
+    def __getitem__(self, code: str) -> Doc:
+        doc = self._cache.get(code)
+        if doc is not None:
+            self._cache.move_to_end(code)
+            return doc
+        row = self._db.execute("SELECT doc FROM models WHERE code = ?", (code,)).fetchone()
+        if row is None:
+            raise KeyError(code)
+        doc = orjson.loads(row[0])
+        self._cache[code] = doc
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return doc
+
+    def __setitem__(self, code: str, doc: Doc) -> None:
+        self.update_many([doc] if doc.get("code") == code else [{**doc, "code": code}])
+
+    def __delitem__(self, code: str) -> None:
+        self._cache.pop(code, None)
+        self._db.execute("DELETE FROM models WHERE code = ?", (code,))
+
+    def __contains__(self, code: object) -> bool:
+        if code in self._cache:
+            return True
+        found = self._db.execute("SELECT 1 FROM models WHERE code = ?", (code,)).fetchone()
+        return found is not None
+
+    def __iter__(self) -> Iterator[str]:
+        for (code,) in self._db.execute("SELECT code FROM models ORDER BY code").fetchall():
+            yield code
+
+    def __len__(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM models").fetchone()[0])
+
+    def docs(self, batch: int = 1000) -> Iterator[list[Doc]]:
+        """Every model, a batch at a time, without loading them all."""
+        cursor = self._db.execute("SELECT doc FROM models ORDER BY code")
+        while rows := cursor.fetchmany(batch):
+            yield [orjson.loads(doc) for (doc,) in rows]
