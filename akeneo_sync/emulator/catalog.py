@@ -71,6 +71,8 @@ class Catalog:
         self.p_over: dict[int, dict[str, Any]] = {}
         self.m_over: dict[int, dict[str, Any]] = {}
         self._model_cache: dict[int, dict[str, Any]] = {}
+        self._kids: dict[int, list[int]] | None = None
+        self._subs: dict[int, list[int]] | None = None
         self.extra_uuid: dict[str, int] = {}
         self.uuid_over: dict[int, str] = {}
         self.ident_over: dict[str, int] = {}
@@ -259,10 +261,42 @@ class Catalog:
         own = self.p_updated[i]
         return own if parent < 0 else max(own, self.m_eff_updated[parent])
 
+    def children(self) -> dict[int, list[int]]:
+        """Model -> its variant products, built on the first write that needs it (one pass over
+        the parent column) and kept current by ``set_parent``; generation never pays for it."""
+        if self._kids is None:
+            kids: dict[int, list[int]] = {}
+            for i, parent in enumerate(self.p_parent):
+                if parent >= 0:
+                    kids.setdefault(parent, []).append(i)
+            self._kids = kids
+        return self._kids
+
+    def set_parent(self, i: int, parent: int) -> None:
+        old = self.p_parent[i]
+        if self._kids is not None and old != parent:
+            if old >= 0 and i in self._kids.get(old, []):
+                self._kids[old].remove(i)
+            if parent >= 0:
+                self._kids.setdefault(parent, []).append(i)
+        self.p_parent[i] = parent
+
+    def sub_models(self, m: int) -> list[int]:
+        if self.m_parent[m] >= 0:
+            return []
+        if self._subs is None:
+            subs: dict[int, list[int]] = {}
+            for k, parent in enumerate(self.m_parent):
+                if parent >= 0:
+                    subs.setdefault(parent, []).append(k)
+            self._subs = subs
+        return self._subs.get(m, [])
+
     def refresh_model(self, m: int) -> None:
         """Recompute inherited columns after model ``m`` changed (its subs and variants)."""
-        subs = [k for k in range(len(self.m_parent)) if self.m_parent[k] == m] + [m]
-        for k in subs:
+        self._subs = None  # a model may just have been created
+        models = [m, *self.sub_models(m)]
+        for k in models:
             parent = self.m_parent[k]
             if parent >= 0:
                 self.m_eff_updated[k] = max(self.m_updated[k], self.m_updated[parent])
@@ -272,10 +306,9 @@ class Catalog:
             else:
                 self.m_eff_updated[k] = self.m_updated[k]
                 self.m_cats_eff[k] = self.m_cats_own[k]
-        affected = set(subs)
-        parents = self.p_parent
-        for i in range(len(parents)):
-            if parents[i] in affected:
+        kids = self.children()
+        for k in models:
+            for i in kids.get(k, []):
                 self.refresh_product(i)
 
     def refresh_product(self, i: int) -> None:
@@ -288,12 +321,10 @@ class Catalog:
         )
 
     def descendants_of_model(self, m: int) -> tuple[list[int], list[int]]:
-        subs = [k for k in range(len(self.m_parent)) if self.m_parent[k] == m and self.m_alive[k]]
-        models = {m, *subs}
-        products = [
-            i for i in range(len(self.p_parent)) if self.p_parent[i] in models and self.p_alive[i]
-        ]
-        return subs, products
+        subs = [k for k in self.sub_models(m) if self.m_alive[k]]
+        kids = self.children()
+        products = [i for k in (m, *subs) for i in kids.get(k, []) if self.p_alive[i]]
+        return subs, sorted(products)
 
     def random_for(self, *key: object) -> random.Random:
         return random.Random(hashlib.sha1(repr((self.seed, *key)).encode()).digest())

@@ -52,6 +52,7 @@ def append_model(
         cat.intern(cat.catsets[cats] + cat.catsets[cat.m_cats_eff[parent]]) if parent >= 0 else cats
     )
     cat.m_alive.append(1)
+    cat._subs = None
     return m
 
 
@@ -77,6 +78,8 @@ def append_product(
     cat.p_cats_eff.append(
         cat.intern(cat.catsets[cats] + cat.catsets[cat.m_cats_eff[parent]]) if parent >= 0 else cats
     )
+    if parent >= 0 and cat._kids is not None:  # keep the lazy children index current
+        cat._kids.setdefault(parent, []).append(i)
     return i
 
 

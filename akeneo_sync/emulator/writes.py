@@ -281,7 +281,7 @@ def write_product(
     if "quantified_associations" in body:
         _merge_associations(own["quantified_associations"], body["quantified_associations"], True)
     cat.p_family[i] = family
-    cat.p_parent[i] = parent
+    cat.set_parent(i, parent)
     if "enabled" in body:
         cat.p_enabled[i] = 1 if body["enabled"] else 0
     if cats is not None:

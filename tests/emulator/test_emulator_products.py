@@ -398,3 +398,29 @@ def test_models_list_filters(api, server) -> None:
     assert list(model)[:4] == ["_links", "code", "family", "family_variant"]
     everything = walk(api, "/api/rest/v1/product-models?pagination_type=search_after&limit=100")
     assert len(everything) == len(cat.m_code)
+
+
+def test_new_variant_under_existing_model_inherits_and_follows_model_updates(
+    fresh, fresh_api
+) -> None:
+    cat = fresh.catalog
+    root = next(m for m in range(len(cat.m_code)) if cat.m_parent[m] < 0 and not cat.sub_models(m))
+    code = cat.m_code[root]
+    r = fresh_api.post(
+        P,
+        json={
+            "parent": code,
+            "values": {"sku": [{"locale": None, "scope": None, "data": "VAR-NEW"}]},
+        },
+    )
+    assert r.status_code == 201
+    new_uuid = r.headers["Location"].rsplit("/", 1)[1]
+    got = fresh_api.get(f"{P}/{new_uuid}").json()
+    assert got["parent"] == code and got["family"] == cat.family_codes[cat.m_family[root]]
+    since = fresh_api.get(fresh.url + "/_emulator/clock").json()["filter_format"]
+    fresh_api.post(fresh.url + "/_emulator/clock", json={"advance": 5})
+    assert fresh_api.patch(f"/api/rest/v1/product-models/{code}", json={}).status_code == 204
+    flt = search({"updated": [{"operator": ">", "value": since}]})
+    uuids = {p["uuid"] for p in walk(fresh_api, f"{P}?pagination_type=search_after&search={flt}")}
+    assert new_uuid in uuids
+    assert uuids == {cat.uuid(i) for i in cat.descendants_of_model(root)[1]}
