@@ -2,8 +2,9 @@
 
 SIGINT or SIGTERM sets a stop event: the current run stops reading, writes what it has read,
 commits (a full run records where each cursor got, so the next run resumes) and returns; a second
-signal aborts at once. Runs never overlap: the next one starts after the previous one ends, at
-the first multiple of the interval from the previous start (or at once when it overran).
+signal aborts at once. Runs never overlap: the next one starts one interval after the previous
+one started, or at once when it overran. Two processes never run against one destination: the
+sinks' lock refuses the second.
 """
 
 from __future__ import annotations
@@ -31,7 +32,16 @@ def parse_duration(text: str) -> timedelta:
     parts = _DURATION.findall(text)
     if not parts or "".join(f"{n}{u}" for n, u in parts) != text.replace(" ", ""):
         raise ConfigError(f"{text!r} is not a duration: use e.g. 30s, 15m, 1h30m, 1d")
-    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+    duration = timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+    if not duration:
+        raise ConfigError(f"{text!r}: a duration must be longer than zero")
+    return duration
+
+
+def next_delay(elapsed: float, period: float) -> float:
+    """Seconds until the next run: the next multiple of ``period`` after the last start, or
+    none when the last run took longer than that (runs never overlap, never pile up)."""
+    return period - elapsed if elapsed < period else 0.0
 
 
 def install_stop_handlers(stop: asyncio.Event) -> None:
@@ -62,9 +72,7 @@ async def run_repeatedly(
         await once(stop)
         if every is None or stop.is_set():
             return
-        period = every.total_seconds()
-        elapsed = loop.time() - started
-        wait = period - elapsed % period if elapsed < period else 0.0
+        wait = next_delay(loop.time() - started, every.total_seconds())
         next_at = datetime.now(UTC) + timedelta(seconds=wait)
         log.info("next run at %s", next_at.isoformat(timespec="seconds"))
         try:

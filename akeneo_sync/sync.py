@@ -287,17 +287,22 @@ class Run:
             elif positions[part.name] is not None:
                 parts.append(replace(part, start_url=positions[part.name]))
         since_checkpoint = 0
+        # A page's products and its position are queued back to back, so a checkpoint never
+        # commits products whose position it does not record (they would be read again).
+        queueing = asyncio.Lock()
 
         async def on_page(part: Partition, page: Page) -> None:
             nonlocal since_checkpoint
-            await self.write_products([self.finish(p) for p in page])
-            await self.writer.then(
-                functools.partial(positions.__setitem__, part.name, page.next_url)
-            )
-            since_checkpoint += len(page)
-            if since_checkpoint >= self.options.checkpoint_every and self.sink.checkpoints:
-                since_checkpoint = 0
-                await self.writer.then(self.checkpoint)
+            docs = [self.finish(p) for p in page]
+            async with queueing:
+                await self.write_products(docs)
+                await self.writer.then(
+                    functools.partial(positions.__setitem__, part.name, page.next_url)
+                )
+                since_checkpoint += len(page)
+                if since_checkpoint >= self.options.checkpoint_every and self.sink.checkpoints:
+                    since_checkpoint = 0
+                    await self.writer.then(self.checkpoint)
 
         await extract.read_partitioned(
             self.client, res.PRODUCTS, parts, filters, on_page, stop=self.stop
