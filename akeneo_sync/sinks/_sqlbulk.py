@@ -13,7 +13,9 @@ stores them (see ``_sqlschema``), booleans, floats, ints, text and None.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,11 +42,13 @@ class Prepared:
             raise ValueError(f"unsupported paramstyle {dialect.paramstyle}")
         self.sql = sql
 
-    def executemany(self, conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-        if not rows:
-            return
+    def params(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
         names = self.names
-        params = [tuple([row[n] for n in names]) for row in rows]
+        return [tuple([row[n] for n in names]) for row in rows]
+
+    def executemany(self, conn: Connection, params: Sequence[tuple[Any, ...]]) -> None:
+        if not params:
+            return
         cursor = dbapi_cursor(conn)
         try:
             cursor.executemany(self.sql, params)
@@ -59,7 +63,9 @@ def dbapi_cursor(conn: Connection) -> Any:
     return conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
 
 
-def pg_copy(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Any]) -> None:
+def pg_copy(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
     """``COPY table (columns) FROM STDIN`` of ``rows`` (tuples in ``columns`` order)."""
     if not rows:
         return
@@ -94,3 +100,41 @@ def upsert(dialect: str, table: Table, key: Sequence[str]) -> Insert:
     sstmt = sqlite_insert(table)
     set_ = {c: sstmt.excluded[c] for c in others}
     return sstmt.on_conflict_do_update(index_elements=list(key), set_=set_)
+
+
+# LOAD DATA's default escapes (FIELDS ESCAPED BY '\\'): these characters, and \N for NULL.
+_TSV_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\0": "\\0"})
+
+
+def _tsv_field(value: Any) -> str:
+    if value is None:
+        return "\\N"
+    if isinstance(value, str):
+        return value.translate(_TSV_ESCAPES)
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    return repr(value) if isinstance(value, float) else str(value)
+
+
+def tsv_file(rows: Sequence[tuple[Any, ...]]) -> str:
+    """Write ``rows`` as LOAD DATA text to a temporary file; the caller removes it."""
+    fd, path = tempfile.mkstemp(prefix="akeneo-sync-", suffix=".tsv")
+    with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as out:
+        out.writelines("\t".join([_tsv_field(v) for v in row]) + "\n" for row in rows)
+    return path
+
+
+def mysql_load(conn: Connection, table: Table, columns: Sequence[str], path: str) -> None:
+    """``LOAD DATA LOCAL INFILE``: several times faster than multi-row INSERTs through pymysql,
+    whose pure-Python escaping is the bottleneck. Needs ``local_infile`` on the server."""
+    preparer = conn.dialect.identifier_preparer
+    target = preparer.format_table(table)
+    cols = ", ".join(preparer.quote(c) for c in columns)
+    literal = path.replace("\\", "\\\\").replace("'", "\\'")
+    cursor = dbapi_cursor(conn)
+    try:
+        cursor.execute(
+            f"LOAD DATA LOCAL INFILE '{literal}' INTO TABLE {target} CHARACTER SET utf8mb4 ({cols})"
+        )
+    finally:
+        cursor.close()

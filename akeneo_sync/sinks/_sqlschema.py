@@ -186,8 +186,13 @@ class Layout:
             **_MYSQL_TABLE,
         )
         Index(index_name(name, "uuid"), table.c.uuid)
+        # The attribute indexes are "deferrable": SqlSink builds them after the first load of an
+        # empty table, several times faster than maintaining them row by row.
         Index(
-            index_name(name, "attribute", "number_value"), table.c.attribute, table.c.number_value
+            index_name(name, "attribute", "number_value"),
+            table.c.attribute,
+            table.c.number_value,
+            info={"deferrable": True},
         )
         text_index = index_name(name, "attribute", "text_value")
         Index(
@@ -195,8 +200,12 @@ class Layout:
             table.c.attribute,
             table.c.text_value,
             mysql_length={"text_value": MYSQL_TEXT_INDEX_CHARS},
+            info={"deferrable": True},
         ).ddl_if(dialect=("sqlite", "mysql"))  # type: ignore[arg-type]  # SA takes a tuple
         Index(
-            text_index, table.c.attribute, func.left(table.c.text_value, PG_TEXT_INDEX_CHARS)
+            text_index,
+            table.c.attribute,
+            func.left(table.c.text_value, PG_TEXT_INDEX_CHARS),
+            info={"deferrable": True},
         ).ddl_if(dialect="postgresql")
         return table

@@ -13,13 +13,11 @@ operations between two commits has them flushed early: the data is then ahead of
 is harmless because every write is an idempotent upsert that a re-run repeats.
 
 The lock is the unique ``_id: "lock"`` document of ``_akeneo_sync_lock``; the stale-lock rule is
-SqlSink's (a dead pid on this host is taken over, another host's lock is reported).
+``_lock``'s (a dead pid on this host is taken over, another host's lock is reported).
 """
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -27,7 +25,7 @@ from urllib.parse import urlsplit
 
 from akeneo_sync.errors import ConfigError, LockedError, SinkError
 from akeneo_sync.resources import Resource
-from akeneo_sync.sinks import mask_url, require
+from akeneo_sync.sinks import _lock, mask_url, require
 from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext
 
 STATE_COLLECTION = "_akeneo_sync_state"
@@ -38,16 +36,6 @@ _ID_SEPARATOR = "|"
 
 def _now() -> str:
     return datetime.now(UTC).isoformat()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def doc_id(resource: Resource, key: Key) -> Any:
@@ -199,14 +187,7 @@ class MongoSink(Sink):
         from pymongo.errors import DuplicateKeyError
 
         coll = db[self.prefix + LOCK_COLLECTION]
-        now = _now()
-        me = {
-            "_id": "lock",
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "since": now,
-            "heartbeat": now,
-        }
+        me = {"_id": "lock", **_lock.me()}
         for _ in range(3):
             try:
                 coll.insert_one(dict(me))
@@ -214,15 +195,11 @@ class MongoSink(Sink):
                 held = coll.find_one({"_id": "lock"})
                 if held is None:
                     continue
-                if held["host"] == me["host"] and not _pid_alive(int(held["pid"])):
-                    coll.delete_one({k: held[k] for k in ("_id", "pid", "host", "since")})
+                if _lock.is_stale(held):
+                    coll.delete_one({k: held.get(k) for k in ("_id", "pid", "host", "since")})
                     continue
-                raise LockedError(
-                    f"{self.url} is locked by pid {held['pid']} on {held['host']} since "
-                    f"{held['since']} (last commit {held.get('heartbeat')}); if that run is dead, "
-                    f"remove the lock with: db.{self.prefix}{LOCK_COLLECTION}.deleteOne"
-                    '({_id: "lock"})'
-                ) from None
+                remove = f'db.getCollection("{coll.name}").deleteOne({{_id: "lock"}})'
+                raise _lock.locked(self.url, held, remove) from None
             self._owner = me
             return
         raise LockedError(f"{self.url}: could not take the lock, other runs keep taking it")

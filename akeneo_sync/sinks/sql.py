@@ -17,78 +17,34 @@ with the statement that removes it, since we cannot tell whether that run is sti
 from __future__ import annotations
 
 import os
-import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, create_engine, delete, event, insert, inspect, select
+from sqlalchemy import Connection, Engine, delete, insert, inspect, select
 from sqlalchemy import update as sql_update
-from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateSchema
 from sqlalchemy.sql import ClauseElement, Insert
 from sqlalchemy.sql.expression import bindparam
 
-from akeneo_sync.errors import LockedError, SinkError
+from akeneo_sync.errors import SinkError
 from akeneo_sync.resources import PRODUCTS, Resource
-from akeneo_sync.sinks import mask_url
-from akeneo_sync.sinks._sqlbulk import Prepared, pg_copy, upsert
+from akeneo_sync.sinks import _sqllock, mask_url
+from akeneo_sync.sinks._sqlbulk import Prepared, mysql_load, pg_copy, tsv_file, upsert
+from akeneo_sync.sinks._sqlengine import dbapi_error, engine_url, load_refused, make_engine
 from akeneo_sync.sinks._sqlschema import SCHEMA_VERSION, Layout
+from akeneo_sync.sinks._sqlwriter import BackgroundWriter
 from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext
 from akeneo_sync.transform.values import product_value_rows
 
-_DRIVERS = {
-    "sqlite": "sqlite+pysqlite",
-    "postgresql": "postgresql+psycopg",
-    "postgres": "postgresql+psycopg",
-    "mysql": "mysql+pymysql",
-    "mariadb": "mysql+pymysql",
-}
 _IN_CHUNK = 500  # keys per ``IN (...)``: far below every driver's parameter limit
 
 
 def _dumps(obj: Any) -> str:
     return orjson.dumps(obj).decode()
-
-
-def _engine_url(url: str) -> tuple[URL, str | None]:
-    """SQLAlchemy URL with our driver, and the PostgreSQL ``?schema=`` option taken out."""
-    parsed = make_url(url)
-    backend = parsed.drivername.split("+")[0]
-    if backend not in _DRIVERS:
-        raise SinkError(f"SqlSink cannot write to {mask_url(url)}")
-    schema = parsed.query.get("schema")
-    parsed = parsed.set(drivername=_DRIVERS[backend]).difference_update_query(["schema"])
-    if backend in ("mysql", "mariadb"):
-        parsed = parsed.update_query_dict({"charset": "utf8mb4"})
-    if isinstance(schema, tuple):
-        schema = schema[-1]
-    return parsed, schema
-
-
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cursor = dbapi_conn.cursor()
-    # WAL: readers never block the writer; NORMAL is durable at each commit's WAL checkpoint
-    # boundary and loses nothing on a process crash, only possibly the last commit on power loss.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA cache_size=-65536")
-    cursor.execute("PRAGMA temp_store=MEMORY")
-    cursor.close()
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _now() -> datetime:
@@ -100,7 +56,7 @@ class SqlSink(Sink):
 
     def __init__(self, url: str, *, table_prefix: str = "") -> None:
         self.url = mask_url(url)
-        self._engine_url, self.schema = _engine_url(url)
+        self._engine_url, self.schema = engine_url(url)
         self.dialect = self._engine_url.get_backend_name()
         self.layout = Layout(table_prefix, self.schema)
         self._engine: Engine | None = None
@@ -108,6 +64,11 @@ class SqlSink(Sink):
         self._attributes: dict[str, Doc] = {}
         self._owner: dict[str, Any] | None = None
         self._statements: dict[str, Prepared] = {}
+        self._writer: BackgroundWriter | None = None
+        self._indexes_deferred = False
+        self._value_columns = [c.name for c in self.layout.values.columns]
+        self._mysql_load = self.dialect == "mysql"
+        self._dbapi_error: type[Exception] = dbapi_error(self.dialect)
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -132,6 +93,8 @@ class SqlSink(Sink):
             tables += [self.layout.state, self.layout.meta]
             self.layout.metadata.create_all(engine, tables=tables)
             self._check_version(engine)
+            if self.layout.values in tables:
+                self._prepare_value_indexes(engine)
             self._conn = engine.connect()
         except BaseException:
             self._release_lock(engine)
@@ -145,22 +108,45 @@ class SqlSink(Sink):
         unique = list(by_key.values())
         if resource.name == "attributes":
             self._attributes.update((d["code"], d) for d in unique)
-        try:
-            upsert = self._prepared(resource.name, lambda: self._upsert(resource))
-            upsert.executemany(conn, [self._row(resource, d) for d in unique])
-            if resource.name == PRODUCTS.name:
-                self._delete_values(conn, [k[0] for k in by_key])
-                rows = [r for d in unique for r in product_value_rows(d, self._attributes)]
-                self._insert_values(conn, rows)
-        except SQLAlchemyError as exc:
-            raise SinkError(
-                f"{self.url}: writing {len(unique)} {resource.name} failed: {exc}"
-            ) from exc
+        # Rows are built here, stored by the writer thread while the caller builds the next batch.
+        upsert = self._prepared(resource.name, lambda: self._upsert(resource))
+        params = upsert.params([self._row(resource, d) for d in unique])
+        values: list[tuple[Any, ...]] | None = None
+        if resource.name == PRODUCTS.name:
+            names = self._value_columns
+            values = [
+                tuple([r[n] for n in names])
+                for d in unique
+                for r in product_value_rows(d, self._attributes)
+            ]
+        uuids = [k[0] for k in by_key]
+        load_file = tsv_file(values) if values and self._mysql_load else None
+
+        def store() -> None:
+            try:
+                upsert.executemany(conn, params)
+                if values is not None:
+                    self._delete_values(conn, uuids)
+                    self._insert_values(conn, values, load_file)
+            except SQLAlchemyError as exc:
+                raise SinkError(
+                    f"{self.url}: writing {len(unique)} {resource.name} failed: {exc}"
+                ) from exc
+            except self._dbapi_error as exc:
+                raise SinkError(
+                    f"{self.url}: writing {len(unique)} {resource.name} failed: {exc}"
+                ) from exc
+            finally:
+                if load_file:
+                    os.unlink(load_file)
+
+        self._writer_thread().submit(store)
 
     def delete(self, resource: Resource, keys: Sequence[Key], *, soft: bool = True) -> None:
         if not keys:
             return
         conn = self._connection()
+        self._wait()
         table = self.layout.table(resource)
         key_cols = [table.c[k] for k in resource.key]
         params = [{f"k_{i}": v for i, v in enumerate(key)} for key in keys]
@@ -181,6 +167,7 @@ class SqlSink(Sink):
 
     def commit(self, state: Mapping[str, Any] | None = None) -> None:
         conn = self._connection()
+        self._wait()
         now = _now()
         try:
             if state is not None:
@@ -204,9 +191,14 @@ class SqlSink(Sink):
 
     def close(self, ok: bool) -> None:
         engine = self._engine
+        error = None
+        if self._writer is not None:
+            error = self._writer.drain()
+            self._writer.stop()
+            self._writer = None
         if self._conn is not None:
             try:
-                if ok:
+                if ok and error is None:
                     # Data written after the last commit(state) but kept: harmless, since the
                     # state it would need is older and a re-run rewrites the same rows.
                     self._conn.commit()
@@ -216,9 +208,15 @@ class SqlSink(Sink):
                 self._conn.close()
                 self._conn = None
         if engine is not None:
-            self._release_lock(engine)
-            engine.dispose()
+            try:
+                if self._indexes_deferred:
+                    self._create_value_indexes(engine)
+            finally:
+                self._release_lock(engine)
+                engine.dispose()
             self._engine = None
+        if ok and error is not None:
+            raise error
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -249,13 +247,17 @@ class SqlSink(Sink):
 
     def _get_engine(self) -> Engine:
         if self._engine is None:
-            engine = create_engine(
-                self._engine_url, json_serializer=_dumps, json_deserializer=orjson.loads
-            )
-            if self.dialect == "sqlite":
-                event.listen(engine, "connect", _sqlite_pragmas)
-            self._engine = engine
+            self._engine = make_engine(self._engine_url, self.dialect)
         return self._engine
+
+    def _writer_thread(self) -> BackgroundWriter:
+        if self._writer is None:
+            self._writer = BackgroundWriter(f"akeneo-sync-writer {self.url}")
+        return self._writer
+
+    def _wait(self) -> None:
+        if self._writer is not None:
+            self._writer.wait()
 
     def _connection(self) -> Connection:
         if self._conn is None:
@@ -315,21 +317,51 @@ class SqlSink(Sink):
             found = self._statements[name] = Prepared(build(), self._get_engine().dialect)
         return found
 
-    def _insert_values(self, conn: Connection, rows: list[dict[str, Any]]) -> None:
+    def _insert_values(
+        self, conn: Connection, rows: list[tuple[Any, ...]], load_file: str | None
+    ) -> None:
         if not rows:
             return
         values = self.layout.values
         if self.dialect == "postgresql":
-            names = [c.name for c in values.columns]
-            pg_copy(conn, values, names, [tuple([r[n] for n in names]) for r in rows])
-        else:
-            self._prepared(values.name, lambda: insert(values)).executemany(conn, rows)
+            pg_copy(conn, values, self._value_columns, rows)
+            return
+        if load_file is not None:
+            try:
+                mysql_load(conn, values, self._value_columns, load_file)
+                return
+            except self._dbapi_error as exc:
+                if not load_refused(exc):
+                    raise
+                self._mysql_load = False  # the server forbids LOCAL INFILE: INSERTs from now on
+        self._prepared(values.name, lambda: insert(values)).executemany(conn, rows)
 
     def _delete_values(self, conn: Connection, uuids: Sequence[Any]) -> None:
         values = self.layout.values
         stmt = delete(values).where(values.c.uuid.in_(bindparam("uuids", expanding=True)))
         for start in range(0, len(uuids), _IN_CHUNK):
             conn.execute(stmt, {"uuids": list(uuids[start : start + _IN_CHUNK])})
+
+    def _prepare_value_indexes(self, engine: Engine) -> None:
+        """Into an empty product_values, load first and index after (``close`` builds them);
+        otherwise make sure every index is there, even if a run died before building them."""
+        values = self.layout.values
+        with engine.connect() as conn:
+            empty = conn.execute(select(values.c.uuid).limit(1)).first() is None
+        if not empty:
+            self._create_value_indexes(engine)
+            return
+        with engine.begin() as conn:
+            for index in values.indexes:
+                if index.info.get("deferrable"):
+                    index.drop(conn, checkfirst=True)
+        self._indexes_deferred = True
+
+    def _create_value_indexes(self, engine: Engine) -> None:
+        with engine.begin() as conn:
+            for index in self.layout.values.indexes:
+                index.create(conn, checkfirst=True)
+        self._indexes_deferred = False
 
     def _check_version(self, engine: Engine) -> None:
         meta = self.layout.meta
@@ -349,52 +381,9 @@ class SqlSink(Sink):
                 )
 
     def _acquire_lock(self, engine: Engine) -> None:
-        lock = self.layout.lock
-        now = _now().isoformat(timespec="seconds")
-        me = {
-            "id": 1,
-            "pid": os.getpid(),
-            "host": socket.gethostname(),
-            "since": now,
-            "heartbeat": now,
-        }
-        for _ in range(3):
-            # Read before inserting: on SQLite an insert would wait behind the holder's open
-            # write transaction and fail with "database is locked" instead of saying who holds it.
-            with engine.connect() as conn:
-                held = conn.execute(select(lock)).mappings().first()
-            if held is None:
-                try:
-                    with engine.begin() as conn:
-                        conn.execute(insert(lock), [me])
-                except IntegrityError:
-                    continue  # another run got in between: read who
-                self._owner = me
-                return
-            if held["host"] == me["host"] and not _pid_alive(held["pid"]):
-                with engine.begin() as conn:  # a dead run of this host: take its lock over
-                    conn.execute(
-                        delete(lock).where(lock.c.pid == held["pid"], lock.c.since == held["since"])
-                    )
-                continue
-            table = f"{self.schema}.{lock.name}" if self.schema else lock.name
-            raise LockedError(
-                f"{self.url} is locked by pid {held['pid']} on {held['host']} since "
-                f"{held['since']} (last commit {held['heartbeat']}); if that run is dead, "
-                f'remove the lock with: DELETE FROM "{table}"'
-            )
-        raise LockedError(f"{self.url}: could not take the lock, other runs keep taking it")
+        self._owner = _sqllock.acquire(engine, self.layout.lock, self.url)
 
     def _release_lock(self, engine: Engine) -> None:
-        if self._owner is None:
-            return
-        lock = self.layout.lock
-        owner, self._owner = self._owner, None
-        with engine.begin() as conn:
-            conn.execute(
-                delete(lock).where(
-                    lock.c.pid == owner["pid"],
-                    lock.c.host == owner["host"],
-                    lock.c.since == owner["since"],
-                )
-            )
+        if self._owner is not None:
+            owner, self._owner = self._owner, None
+            _sqllock.release(engine, self.layout.lock, owner)

@@ -81,6 +81,13 @@ def test_product_values_answer_plain_sql(url: str, engine: sa.Engine) -> None:
         "SELECT uuid FROM product_values WHERE attribute='materials' AND text_value='linen'",
     )
     assert len(linen) == 3  # two variants inherit it from their model, one simple product has it
+    names = _rows(
+        engine,
+        "SELECT locale, text_value FROM product_values WHERE uuid = :u AND attribute = 'name' "
+        "ORDER BY locale",
+        u=ODD,
+    )
+    assert names == [("en_US", catalog_docs.ODD_TEXT), ("fr_FR", "")]  # tabs, \n, quotes, ''
     long_text = _rows(engine, "SELECT text_value FROM product_values WHERE attribute='description'")
     assert long_text == [(catalog_docs.LONG_TEXT,)]
 
@@ -280,3 +287,40 @@ def test_missing_driver_names_the_pip_line(
     with pytest.raises(MissingDependencyError) as info:
         open_sink(url)
     assert f"pip install 'akeneo-sync[{extra}]'" in str(info.value)
+
+
+def test_a_failed_batch_is_reported_and_nothing_committed(url: str) -> None:
+    sink = open_sink(url)
+    sink.open(_context())
+    sink.write(R.LOCALES, [{"code": "en_US", "enabled": True}])
+    sink.write(R.PRODUCTS, [{"uuid": None, "values": {}}])  # NOT NULL key: the database refuses
+    with pytest.raises(SinkError, match="writing 1 products failed"):
+        sink.commit({"cursor": "never"})
+    sink.close(False)
+    assert list(sink.read(R.LOCALES)) == []
+    assert sink.read_state() is None
+
+
+def test_indexes_of_a_run_that_died_are_built_by_the_next(url: str, engine: sa.Engine) -> None:
+    sink = open_sink(url)
+    assert isinstance(sink, SqlSink)
+    sink.open(_context())  # empty product_values: its attribute indexes wait for close
+    sink.write(R.PRODUCTS, catalog_docs.catalog()["products"])
+    sink.commit({"cursor": "c1"})
+    names = {i["name"] for i in sa.inspect(engine).get_indexes("product_values")}
+    assert names == {"product_values_uuid_idx"}
+    # The process dies here: no close. Its lock row is removed by hand (as the message says).
+    assert sink._conn is not None and sink._writer is not None
+    sink._writer.stop()
+    sink._conn.close()
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM _akeneo_sync_lock"))
+    again = open_sink(url)
+    again.open(_context())
+    again.close(True)
+    names = {i["name"] for i in sa.inspect(engine).get_indexes("product_values")}
+    assert names == {
+        "product_values_uuid_idx",
+        "product_values_attribute_number_value_idx",
+        "product_values_attribute_text_value_idx",
+    }

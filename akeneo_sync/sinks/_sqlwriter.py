@@ -1,0 +1,61 @@
+"""A single background thread that runs SqlSink's batch writes in order.
+
+Building a batch's rows is Python work (JSON, ``product_value_rows``, parameter tuples); storing
+them is mostly database work (SQLite's B-trees outside the GIL, a PostgreSQL or MySQL server on
+the other core). Handing the storing to one thread lets the next batch be built meanwhile. Jobs run
+strictly in submission order on the same connection, at most ``depth`` wait (bounded memory), and
+the first failure is kept and raised in the caller's thread at its next call; later jobs are
+skipped, since the transaction they belong to is going to be rolled back.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+
+Job = Callable[[], None]
+
+
+class BackgroundWriter:
+    def __init__(self, name: str, depth: int = 2) -> None:
+        self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def submit(self, job: Job) -> None:
+        """Queue ``job``; raises a previous job's error instead if there was one."""
+        self.raise_error()
+        self._jobs.put(job)
+
+    def wait(self) -> None:
+        """Return once every queued job ran; raise the first error any of them had."""
+        self._jobs.join()
+        self.raise_error()
+
+    def drain(self) -> BaseException | None:
+        """Like ``wait`` but returns the error instead (for cleanup paths)."""
+        self._jobs.join()
+        return self._error
+
+    def stop(self) -> None:
+        self._jobs.put(None)
+        self._thread.join()
+
+    def raise_error(self) -> None:
+        if self._error is not None:
+            raise self._error
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            try:
+                if job is None:
+                    return
+                if self._error is None:
+                    job()
+            except BaseException as exc:  # handed to the caller's thread
+                self._error = exc
+            finally:
+                self._jobs.task_done()
