@@ -22,7 +22,7 @@ Doc = dict[str, Any]
 
 
 class ModelStore(MutableMapping[str, Doc]):
-    def __init__(self, cache_size: int = 4096) -> None:
+    def __init__(self, cache_size: int = 1024) -> None:
         self._dir = tempfile.mkdtemp(prefix="akeneo-sync-models-")
         path = os.path.join(self._dir, "models.db")
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)

@@ -32,7 +32,7 @@ from akeneo_sync.modelstore import ModelStore
 from akeneo_sync.pipeline import NoProgress, Progress, SinkThread, Writer
 from akeneo_sync.sinks.base import Sink, SinkContext
 from akeneo_sync.transform.lookups import Lookups, apply_labels, enrich_category
-from akeneo_sync.transform.variants import merge_chain
+from akeneo_sync.transform.variants import merge_chain, restrict_values
 
 log = logging.getLogger("akeneo_sync")
 
@@ -108,18 +108,25 @@ class Run:
         self.attributes: dict[str, Doc] = {}
         self.lookups = Lookups()
         self.families: list[str] = []
+        self.value_locales: list[str] | None = None
         self.models = ModelStore()
         # Per partition of a full run: the next page to read, None once done.
         self.positions: dict[str, dict[str, str | None]] = {}
         # Per resource: when this run's query of it started (its next cursor, minus overlap).
         self.marks: dict[str, datetime] = {}
+        self.light = False
+        """Reference data came from the destination plus its ``updated`` changes."""
 
     async def execute(self, *, incremental: bool) -> Summary:
         clock = time.monotonic()
-        self.reference = await extract.read_reference(self.client, self.wanted)
+        self.reference = await self.read_reference(incremental)
         self.attributes = {a["code"]: a for a in self.reference["attributes"]}
         self.families = [f["code"] for f in self.reference["families"]]
         self.lookups = self.build_lookups(self.reference)
+        filters = self.options.filters
+        # With a channel and no locales, Akeneo limits values to the channel's locales.
+        channel = next((c for c in self.reference["channels"] if c["code"] == filters.channel), {})
+        self.value_locales = filters.locales or channel.get("locales")
         context = SinkContext(
             self.chosen, attributes=self.attributes, label_locale=self.options.labels
         )
@@ -129,19 +136,19 @@ class Run:
             stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
             self.state = stored or {}
             self.writer.start()
+            from akeneo_sync import deletions
             from akeneo_sync import incremental as inc
 
             resume = self.state.get("resume")
             if resume and resume.get("kind") == "full":
                 self.summary.mode = "resumed full"
                 await self.full(resume)
-                await inc.after_full(self)
             elif incremental and inc.can_run_incrementally(self):
                 self.summary.mode = "incremental"
                 await inc.run_incremental(self)
             else:
                 await self.full(None)
-                await inc.after_full(self)
+            await deletions.after_full(self)
             if self.media:
                 await self.media.wait()
             await self.writer.drain()
@@ -165,6 +172,22 @@ class Run:
 
     # -- shared steps ------------------------------------------------------------------------
 
+    async def read_reference(self, incremental: bool) -> dict[str, list[Doc]]:
+        """Between two reconciling incremental runs, from the destination and its upstream
+        changes; otherwise all of it from Akeneo. (The state read here only chooses; the one
+        read once the destination is locked is the one the run goes by.)"""
+        from akeneo_sync import incremental as inc
+
+        stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
+        self.state = stored or {}
+        if incremental and not self.state.get("resume") and inc.can_run_incrementally(self):
+            light = await inc.light_reference(self)
+            if light is not None:
+                return light
+        self.light = False
+        self.summary.how.clear()
+        return await extract.read_reference(self.client, self.wanted)
+
     def build_lookups(self, reference: Mapping[str, list[Doc]]) -> Lookups:
         return Lookups.build(
             self.options.labels,
@@ -178,6 +201,8 @@ class Run:
     def finish(self, doc: Doc) -> Doc:
         """A product or model merged with its chain (``self.models``) and labelled."""
         merged = merge_chain(doc, self.models, self.attributes)
+        if self.value_locales is not None or self.options.filters.channel:
+            merged = restrict_values(merged, self.value_locales, self.options.filters.channel)
         return apply_labels(merged, self.lookups) if self.options.labels else merged
 
     def prepare(self, resource: res.Resource, docs: list[Doc]) -> list[Doc]:

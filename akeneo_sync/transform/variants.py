@@ -116,3 +116,25 @@ def product_identifier(
             return str(value["data"])
     found = (doc or {}).get("identifier")
     return None if found is None else str(found)
+
+
+def restrict_values(
+    doc: Mapping[str, Any], locales: Iterable[str] | None, channel: str | None
+) -> Doc:
+    """Only the values Akeneo returns for ``locales=`` and ``scope=``: a value stays when it is
+    not localizable or in one of ``locales``, and not scopable or of ``channel``. Merged parent
+    values must obey the same filter as the product's own."""
+    wanted = None if locales is None else frozenset(locales)
+    if wanted is None and channel is None:
+        return dict(doc)
+    values = {}
+    for code, entries in (doc.get("values") or {}).items():
+        kept = [
+            v
+            for v in entries
+            if (wanted is None or v.get("locale") is None or v.get("locale") in wanted)
+            and (channel is None or v.get("scope") is None or v.get("scope") == channel)
+        ]
+        if kept:
+            values[code] = kept
+    return {**doc, "values": values}

@@ -132,3 +132,32 @@ def test_missing_url_is_a_config_error(tmp_path: Path) -> None:
     result = akeneo_sync("export", "--to", str(tmp_path / "c.db"), env=env)
     assert result.returncode == 2
     assert "AKENEO_URL" in one_line_error(result)
+
+
+def test_verbose_logs_requests_but_never_secrets(tmp_path: Path) -> None:
+    config = EmulatorConfig(
+        products=60, seed=2, port=0, secret="s3cret-Secret", password="pa55-Word"
+    )
+    with EmulatorServer(config) as running:
+        args = [
+            "export",
+            "--to",
+            str(tmp_path / "c.db"),
+            "--url",
+            running.url,
+            "-v",
+            "--client-id",
+            "demo",
+            "--client-secret",
+            "s3cret-Secret",
+            "--username",
+            "demo",
+            "--password",
+            "pa55-Word",
+        ]
+        result = akeneo_sync(*args)
+    assert result.returncode == 0, result.stderr
+    output = result.stdout + result.stderr
+    assert "GET " in output and "/api/rest/v1/products-uuid" in output  # request detail
+    for secret in ("s3cret-Secret", "pa55-Word", "Bearer", "access_token"):
+        assert secret not in output

@@ -200,3 +200,90 @@ def test_export_outlives_its_tokens_and_survives_faults(tmp_path: Path) -> None:
     assert summary.seconds > 2  # longer than a token lives
     assert stats["tokens_issued"] >= 2
     assert summary.retries > 0
+
+
+def test_filters_by_channel_categories_and_date(
+    emulator: EmulatorServer, oracle: Oracle, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from akeneo_sync.extract import Filters
+
+    channel = oracle.walk("/channels", limit=100)[0]
+    tree = channel["category_tree"]
+    children = [c["code"] for c in oracle.walk("/categories", limit=100) if c["parent"] == tree]
+    products = oracle.products()
+    stamps = sorted(p["updated"] for p in products.values())
+    since = datetime.fromisoformat(stamps[len(stamps) // 2]).astimezone(UTC)
+
+    db = tmp_path / "f.db"
+    run_export(
+        emulator.url,
+        str(db),
+        filters=Filters(channel=channel["code"], locales=["en_US"], categories=children[:1]),
+        resources=("products", "product_models"),
+    )
+    stored = _stored_products(db)
+    assert stored, "the filter should keep some products"
+    below = {c["code"] for c in oracle.walk("/categories", limit=100)}  # every code, to walk up
+    parents = {c["code"]: c["parent"] for c in oracle.walk("/categories", limit=100)}
+
+    def under(code: str, root: str) -> bool:
+        while code:
+            if code == root:
+                return True
+            code = parents.get(code)
+        return False
+
+    for product in stored:
+        assert any(under(c, children[0]) for c in product["categories"] if c in below)
+        for values in product["values"].values():
+            for value in values:
+                assert value["locale"] in (None, "en_US")
+                assert value["scope"] in (None, channel["code"])
+
+    db2 = tmp_path / "since.db"
+    run_export(
+        emulator.url, str(db2), filters=Filters(updated_since=since), resources=("products",)
+    )
+    # Variants also match when an ancestor changed, so compare with the server's own filter.
+    expected = {
+        p["uuid"]
+        for p in oracle.walk(
+            "/products-uuid",
+            pagination_type="search_after",
+            limit=100,
+            search=json.dumps(
+                {"updated": [{"operator": ">", "value": since.strftime("%Y-%m-%d %H:%M:%S")}]}
+            ),
+        )
+    }
+    assert {p["uuid"] for p in _stored_products(db2)} == expected
+    assert 0 < len(expected) < PRODUCTS
+
+
+def test_media_files_are_downloaded_inside_the_directory(
+    emulator: EmulatorServer, oracle: Oracle, tmp_path: Path
+) -> None:
+    media = tmp_path / "media"
+    summary = run_export(
+        emulator.url, str(tmp_path / "m.db"), media_dir=media, resources=("attributes", "products")
+    )
+    kinds = {
+        a["code"]
+        for a in oracle.walk("/attributes", limit=100)
+        if a["type"] in ("pim_catalog_image", "pim_catalog_file")
+    }
+    codes = {
+        v["data"]
+        for p in oracle.products().values()
+        for code, values in p["values"].items()
+        if code in kinds
+        for v in values
+        if v["data"]
+    }
+    files = {str(p.relative_to(media)) for p in media.rglob("*") if p.is_file()}
+    assert files == codes and summary.media_files == len(codes)
+    sample = sorted(codes)[0]
+    served = oracle.http.get(f"/api/rest/v1/media-files/{sample}/download")
+    assert (media / sample).read_bytes() == served.content
