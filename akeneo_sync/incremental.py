@@ -7,36 +7,33 @@
   (and sub models) whose ancestor changed; for a server that does not, the sub models of every
   changed root and the direct children of every changed model are asked for with the ``parent``
   filter too. Parents a changed document needs for its merged values are fetched by code.
-- Labels that move no ``updated`` (attribute options, category labels and tree, family labels,
-  record labels, with ``--labels``): the reference data is re-read and diffed with the
-  destination, and the products and models showing a changed label are read again.
-- Reference data: small, so re-read and diffed; only changed documents are written, and the ones
-  gone upstream are deleted. Assets, which can be many, are read with an ``updated`` filter and
-  not checked for deletions.
-- Deletions of products and models: every ``reconcile_every``-th run lists upstream keys with the
-  cheapest request Akeneo allows (only the identifier attribute, one partition per family) and
-  compares them with the destination. Akeneo drops a deleted product from other products'
-  associations without touching their ``updated``, so those are read again too.
+- Reference data, on a *reconciling* run (every ``reconcile_every``-th, every run by default):
+  re-read whole and diffed with the destination; only changed documents are written, the ones
+  gone upstream are deleted (``deletions.py``), and products and models showing a label that
+  moved no ``updated`` (attribute options, with ``--labels``) are read again.
+- Reference data, on the runs in between: read from the destination, plus what changed upstream
+  for the resources Akeneo filters on ``updated`` (attributes, families, categories, reference
+  entity records); the small rest (options, channels, locales, ...) waits for the next
+  reconciling run. File formats that keep only flat rows always re-read it.
+- Assets: ``updated`` filter, never checked for deletions.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import orjson
 
-from akeneo_sync import extract
+from akeneo_sync import deletions, extract
 from akeneo_sync import resources as res
 from akeneo_sync.client import Page
-from akeneo_sync.extract import Doc, Filters, Partition, chunks
+from akeneo_sync.extract import Doc, Filters, chunks
 
 if TYPE_CHECKING:
     from akeneo_sync.sync import Run
 
 Search = dict[str, list[dict[str, Any]]]
-IDENTIFIER_TYPE = "pim_catalog_identifier"
 RECORD_TYPES = frozenset({"akeneo_reference_entity", "akeneo_reference_entity_collection"})
 # Fields the destination adds that Akeneo does not send.
 LOCAL_FIELDS = frozenset({"deleted_at"})
@@ -63,13 +60,72 @@ def can_run_incrementally(run: Run) -> bool:
     return bool(cursors) and needed <= set(cursors)
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
+# Reference resources Akeneo filters on ``updated`` (ISO 8601), read by their changes alone on
+# the runs between two reconciling ones.
+UPDATED_LISTINGS = {
+    "attributes": "/attributes",
+    "families": "/families",
+    "categories": "/categories",
+}
+REFERENCE = (
+    *extract.SIMPLE_LISTINGS,
+    *extract.CURSOR_LISTINGS,
+    "measurement_families",
+    "attribute_options",
+    "family_variants",
+    "reference_entity_records",
+)
+
+
+def _iso(cursor: str) -> str:
+    return cursor.replace(" ", "T") + "Z"
+
+
+async def light_reference(run: Run) -> dict[str, list[Doc]] | None:
+    """Reference data from the destination plus its upstream changes; None when this run must
+    re-read it (a reconciling run, a flat or partial destination)."""
+    if _reconcile_due(run) or getattr(run.sink, "flat", False):
+        return None
+    if any(res.BY_NAME[name] not in run.chosen for name in REFERENCE):
+        return None
+    cursors = stored_cursors(run.state)
+    reference: dict[str, list[Doc]] = {}
+    for name in REFERENCE:
+        resource = res.BY_NAME[name]
+        docs = await run.thread.call(lambda r=resource: list(run.sink.read(r)))
+        reference[name] = [d for d in docs if not d.get("deleted_at")]
+    if not reference["attributes"] or not all(n in cursors for n in UPDATED_LISTINGS):
+        return None
+    for name, path in UPDATED_LISTINGS.items():
+        search = {"updated": [{"operator": ">", "value": _iso(cursors[name])}]}
+        changed = await extract.collect(run.client.listing(path, search=search))
+        _merge(reference, name, changed)
+        run.summary.how[name] = f"incremental (updated > {_iso(cursors[name])})"
+    if "reference_entity_records" in cursors:
+        since = _iso(cursors["reference_entity_records"])
+        search = {"updated": [{"operator": ">", "value": since}]}
+        for entity in [e["code"] for e in reference["reference_entities"]]:
+            records = await extract.collect(run.client.records(entity, search=search))
+            for record in records:
+                record["reference_entity"] = entity
+            _merge(reference, "reference_entity_records", records)
+        run.summary.how["reference_entity_records"] = f"incremental (updated > {since})"
+    for name in REFERENCE:
+        run.summary.how.setdefault(name, "from the destination (re-read when reconciling)")
+    run.light = True
+    return reference
+
+
+def _merge(reference: dict[str, list[Doc]], name: str, changed: list[Doc]) -> None:
+    resource = res.BY_NAME[name]
+    docs = {resource.key_of(d): d for d in reference[name]}
+    docs.update((resource.key_of(d), d) for d in changed)
+    reference[name] = list(docs.values())
 
 
 async def run_incremental(run: Run) -> None:
     cursors = stored_cursors(run.state)
-    reconcile = _reconcile_due(run)
+    reconcile = not run.light and _reconcile_due(run)
     relabel = await _diff_reference(run, cursors)
     if run.stop.is_set():
         return
@@ -84,30 +140,11 @@ async def run_incremental(run: Run) -> None:
             "product_models", f"incremental (updated > {cursors['product_models']})"
         )
         if reconcile and not run.stop.is_set():
-            await reconcile_products(run)
+            await deletions.reconcile_products(run)
             run.summary.how["deletions"] = "reconciled (upstream keys listed)"
         elif run.options.deletes != "ignore" and run.options.reconcile_every > 0:
             run.state["runs_since_reconcile"] = int(run.state.get("runs_since_reconcile", 0)) + 1
             run.summary.how["deletions"] = "not checked this run (--reconcile-every)"
-
-
-async def after_full(run: Run) -> None:
-    """A full run over a destination that held a complete sync: delete what is gone upstream.
-
-    A first run has nothing to delete; a resumed one leaves it to the next sync (listing every
-    key again would cost as much as the products it saved)."""
-    if run.stop.is_set():
-        return
-    previous = run.summary.mode == "full" and stored_cursors(run.state)
-    if previous and run.options.deletes != "ignore":
-        for resource in run.chosen:
-            if resource.name in run.reference:
-                fresh = run.reference[resource.name]
-                await delete_gone(run, resource, fresh, await _stored(run, resource))
-        if run.wanted & {"products", "product_models"}:
-            await reconcile_products(run)
-            run.summary.how["deletions"] = "reconciled (upstream keys listed)"
-    run.state["runs_since_reconcile"] = 0
 
 
 def _reconcile_due(run: Run) -> bool:
@@ -128,13 +165,14 @@ async def _diff_reference(run: Run, cursors: Mapping[str, str]) -> list[Search]:
         if resource.name not in run.reference:
             continue
         fresh = run.prepare(resource, run.reference[resource.name])
-        stored = await _stored(run, resource)
+        stored = await stored_docs(run, resource)
         changed = [d for d in fresh if _changed(stored.get(resource.key_of(d)), d)]
         run.progress.start(resource.name, len(changed))
         await run.writer.put(resource, changed)
         await run.done(resource.name)
-        run.summary.how[resource.name] = "re-read and diffed"
-        await delete_gone(run, resource, fresh, stored)
+        if not run.light:
+            run.summary.how[resource.name] = "re-read and diffed"
+            await deletions.delete_gone(run, resource, fresh, stored)
         if run.options.labels:
             relabel.extend(_label_searches(run, resource, changed, stored))
     if res.ASSETS in run.chosen:
@@ -142,17 +180,9 @@ async def _diff_reference(run: Run, cursors: Mapping[str, str]) -> list[Search]:
     return relabel
 
 
-async def _stored(run: Run, resource: res.Resource) -> dict[Any, Doc]:
+async def stored_docs(run: Run, resource: res.Resource) -> dict[Any, Doc]:
     docs = await run.thread.call(lambda: list(run.sink.read(resource)))
     return {resource.key_of(doc): doc for doc in docs}
-
-
-async def delete_gone(
-    run: Run, resource: res.Resource, fresh: Iterable[Doc], stored: Mapping[Any, Doc]
-) -> None:
-    upstream = {resource.key_of(d) for d in fresh}
-    gone = [k for k, d in stored.items() if k not in upstream and not d.get("deleted_at")]
-    await _delete(run, resource, gone)
 
 
 def _changed(stored: Doc | None, fresh: Doc) -> bool:
@@ -175,11 +205,14 @@ def _label_searches(
 ) -> Iterable[Search]:
     """Searches that find every product and model showing a label among ``changed``."""
     locale = run.options.labels or ""
+    # A new option may already show (unlabelled) on products written between two reconciling
+    # runs, which do not re-read options.
+    new_counts = resource is res.ATTRIBUTE_OPTIONS and bool(stored)
     moved = [
         d
         for d in changed
-        if (old := stored.get(resource.key_of(d))) is not None
-        and _shown(resource, old, locale) != _shown(resource, d, locale)
+        if ((old := stored.get(resource.key_of(d))) is None and new_counts)
+        or (old is not None and _shown(resource, old, locale) != _shown(resource, d, locale))
     ]
     if not moved:
         return
@@ -224,7 +257,7 @@ def _value_searches(run: Run, attribute: str, codes: list[str]) -> Iterable[Sear
 
 async def _changed_assets(run: Run, cursor: str) -> None:
     run.mark("assets")
-    since = cursor.replace(" ", "T") + "Z"  # assets take ISO 8601
+    since = _iso(cursor)  # assets take ISO 8601
     search = {"updated": [{"operator": ">", "value": since}]}
     run.progress.start("assets", None)
     for family in (f["code"] for f in run.reference["asset_families"]):
@@ -244,7 +277,7 @@ def _since(since: str) -> Search:
     return {"updated": [{"operator": ">", "value": since}]}
 
 
-def _in(field: str, codes: list[str]) -> Search:
+def in_(field: str, codes: list[str]) -> Search:
     return {field: [{"operator": "IN", "value": codes}]}
 
 
@@ -268,26 +301,26 @@ async def _changed_models(run: Run, since: str, relabel: list[Search]) -> set[st
         extract.search_pages(
             run.client,
             res.PRODUCT_MODELS,
-            ({**base, **_in("parent", codes)} for codes in chunks(roots)),
+            ({**base, **in_("parent", codes)} for codes in chunks(roots)),
             filters,
         )
     )
     run.models.update(changed)
-    await _fetch_parents(run, changed.values())
+    await fetch_parents(run, changed.values())
     if "product_models" in run.wanted:
         await run.writer.put(res.PRODUCT_MODELS, [run.finish(m) for m in changed.values()])
     await run.done("product_models")
     return set(changed)
 
 
-async def _fetch_parents(run: Run, docs: Iterable[Doc]) -> None:
+async def fetch_parents(run: Run, docs: Iterable[Doc]) -> None:
     """Bring the models that ``docs`` hang from into ``run.models`` (two levels at most)."""
     missing = {d["parent"] for d in docs if d.get("parent") and d["parent"] not in run.models}
     for _ in range(2):
         if not missing:
             return
         found: list[Doc] = []
-        searches = (_in("identifier", codes) for codes in chunks(sorted(missing)))
+        searches = (in_("identifier", codes) for codes in chunks(sorted(missing)))
         async for page in extract.search_pages(run.client, res.PRODUCT_MODELS, searches, Filters()):
             found.extend(page)
         run.models.update((m["code"], m) for m in found)
@@ -299,132 +332,20 @@ async def _changed_products(
 ) -> None:
     base = run.options.filters.search(products=True)
     searches: list[Search] = [{**base, **_since(since)}]
-    searches += [{**base, **_in("parent", codes)} for codes in chunks(sorted(changed_models))]
+    searches += [{**base, **in_("parent", codes)} for codes in chunks(sorted(changed_models))]
     searches += [{**base, **search} for search in relabel]
     run.progress.start("products", None)
-    await _read_products(run, searches)
+    await read_products(run, searches)
     await run.done("products")
 
 
-async def _read_products(run: Run, searches: Iterable[Search]) -> None:
+async def read_products(run: Run, searches: Iterable[Search]) -> None:
     seen: set[str] = set()
     filters = run.options.filters
     async for page in extract.search_pages(run.client, res.PRODUCTS, searches, filters):
         fresh = [p for p in page if p["uuid"] not in seen]
         seen.update(p["uuid"] for p in fresh)
-        await _fetch_parents(run, fresh)
+        await fetch_parents(run, fresh)
         await run.write_products([run.finish(p) for p in fresh])
         if run.stop.is_set():
             break
-
-
-# -- deletions --------------------------------------------------------------------------------
-
-
-async def reconcile_products(run: Run) -> None:
-    """Compare upstream product uuids and model codes with the destination's."""
-    filters = run.options.filters
-    identifier = next(
-        (a["code"] for a in run.reference["attributes"] if a.get("type") == IDENTIFIER_TYPE), None
-    )
-    gone: dict[str, set[str]] = {}
-    for resource, key in ((res.PRODUCT_MODELS, "code"), (res.PRODUCTS, "uuid")):
-        if resource not in run.chosen:
-            continue
-        upstream: set[str] = set()
-
-        async def keep(_: Partition, page: Page, into: set[str] = upstream, key: str = key) -> None:
-            into.update(item[key] for item in page)
-
-        is_products = resource is res.PRODUCTS
-        # Products with the export's own filters, models as the full run reads them.
-        scope = filters if is_products else Filters(families=filters.families)
-        parts = extract.partitions(scope, run.families, products=is_products)
-        # Ask only for the identifier attribute: the smallest pages Akeneo can send.
-        await extract.read_partitioned(
-            run.client,
-            resource,
-            parts,
-            scope,
-            keep,
-            stop=run.stop,
-            params={"attributes": identifier or "", "locales": None},
-        )
-        if run.stop.is_set():
-            return
-        stored = await run.thread.call(lambda r=resource: list(run.sink.keys(r)))
-        keys = [k for k in stored if k[0] not in upstream]
-        gone[resource.name] = {k[0] for k in keys}
-        await _delete(run, resource, keys)
-    run.state["reconciled_at"] = run.started.isoformat()
-    run.state["runs_since_reconcile"] = 0
-    await _refresh_associated(run, gone)
-
-
-async def _refresh_associated(run: Run, gone: Mapping[str, set[str]]) -> None:
-    """Read again the products and models whose associations point at a deleted one: Akeneo
-    removes the association without touching their ``updated``."""
-    if not any(gone.values()) or run.options.deletes == "ignore":
-        return
-    targets = {
-        "products": gone.get("products", set()),
-        "product_models": gone.get("product_models", set()),
-    }
-
-    def pointing(resource: res.Resource) -> list[str]:
-        found = []
-        for doc in run.sink.read(resource):
-            if not doc.get("deleted_at") and _points_at(doc, targets):
-                found.append(doc["uuid" if resource is res.PRODUCTS else "code"])
-        return found
-
-    for resource in (res.PRODUCT_MODELS, res.PRODUCTS):
-        if resource not in run.chosen:
-            continue
-        # The last committed content: what this run wrote came fresh from the API anyway.
-        keys = await run.thread.call(pointing, resource)
-        if not keys:
-            continue
-        if resource is res.PRODUCTS:
-            await _read_products(run, (_in("uuid", codes) for codes in chunks(keys)))
-        else:
-            models: list[Doc] = []
-            searches = (_in("identifier", codes) for codes in chunks(keys))
-            async for page in extract.search_pages(
-                run.client, res.PRODUCT_MODELS, searches, Filters()
-            ):
-                models.extend(page)
-            run.models.update((m["code"], m) for m in models)
-            await _fetch_parents(run, models)
-            await run.writer.put(res.PRODUCT_MODELS, [run.finish(m) for m in models])
-
-
-def _points_at(doc: Mapping[str, Any], targets: Mapping[str, set[str]]) -> bool:
-    for kind in ("associations", "quantified_associations"):
-        for links in (doc.get(kind) or {}).values():
-            if not isinstance(links, Mapping):
-                continue
-            for name, items in links.items():
-                wanted = targets.get(name)
-                if not wanted or not isinstance(items, list):
-                    continue
-                for item in items:
-                    ref = (
-                        item.get("uuid") or item.get("identifier")
-                        if isinstance(item, dict)
-                        else item
-                    )
-                    if ref in wanted:
-                        return True
-    return False
-
-
-async def _delete(run: Run, resource: res.Resource, keys: list[Any]) -> None:
-    if not keys or run.options.deletes == "ignore":
-        return
-
-    async def apply() -> None:
-        await run.thread.call(run.sink.delete, resource, keys, soft=run.options.deletes == "soft")
-
-    await run.writer.then(apply)
-    run.summary.deleted[resource.name] = run.summary.deleted.get(resource.name, 0) + len(keys)
