@@ -122,8 +122,17 @@ def print_summary(console: Console, summary: Summary, destination: str) -> None:
     table = Table(title=f"{summary.mode} export to {destination}", title_justify="left")
     table.add_column("resource")
     table.add_column("records", justify="right")
-    for name, count in summary.counts.items():
-        table.add_row(name, f"{count:,}")
+    incremental = summary.mode == "incremental"
+    if incremental:  # say what was read only by its changes, and what was deleted
+        table.add_column("deleted", justify="right")
+        table.add_column("read")
+    for name in dict.fromkeys([*summary.counts, *summary.deleted, *summary.how]):
+        if name not in summary.counts and name not in summary.deleted and not incremental:
+            continue
+        row = [name, f"{summary.counts.get(name, 0):,}"]
+        if incremental:
+            row += [f"{summary.deleted.get(name, 0):,}", summary.how.get(name, "")]
+        table.add_row(*row)
     console.print(table)
     media = f", {summary.media_files:,} media files" if summary.media_files else ""
     console.print(

@@ -314,8 +314,15 @@ async def _changed_models(run: Run, since: str, relabel: list[Search]) -> set[st
 
 
 async def fetch_parents(run: Run, docs: Iterable[Doc]) -> None:
-    """Bring the models that ``docs`` hang from into ``run.models`` (two levels at most)."""
+    """Bring the models that ``docs`` hang from into ``run.models`` (two levels at most).
+
+    Between reconciling runs they come from the destination, where every model changed since
+    the cursor was written this run already (merged, so a root's values are in its sub models);
+    otherwise, or when the destination lacks one, from Akeneo."""
     missing = {d["parent"] for d in docs if d.get("parent") and d["parent"] not in run.models}
+    if missing and run.light and "product_models" in run.wanted:
+        await _models_from_destination(run, missing)
+        missing = {code for code in missing if code not in run.models}
     for _ in range(2):
         if not missing:
             return
@@ -325,6 +332,17 @@ async def fetch_parents(run: Run, docs: Iterable[Doc]) -> None:
             found.extend(page)
         run.models.update((m["code"], m) for m in found)
         missing = {m["parent"] for m in found if m.get("parent") and m["parent"] not in run.models}
+
+
+async def _models_from_destination(run: Run, codes: set[str]) -> None:
+    if run.stored_models is None:
+        docs = await run.thread.call(lambda: list(run.sink.read(res.PRODUCT_MODELS)))
+        run.stored_models = {d["code"]: d for d in docs if not d.get("deleted_at")}
+    for code in codes:
+        model = run.stored_models.get(code)
+        while model is not None and model["code"] not in run.models:
+            run.models[model["code"]] = model
+            model = run.stored_models.get(model.get("parent") or "")
 
 
 async def _changed_products(

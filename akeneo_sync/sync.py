@@ -116,6 +116,8 @@ class Run:
         self.marks: dict[str, datetime] = {}
         self.light = False
         """Reference data came from the destination plus its ``updated`` changes."""
+        self.stored_models: dict[str, Doc] | None = None
+        """The destination's product models, read once when parents are looked up there."""
 
     async def execute(self, *, incremental: bool) -> Summary:
         clock = time.monotonic()

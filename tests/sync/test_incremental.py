@@ -3,6 +3,7 @@ export (per resource, canonical hash of the documents that are not soft-deleted)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -130,3 +131,66 @@ def test_live_docs_helper_hides_soft_deleted(server: EmulatorServer, tmp_path: P
     dest = str(tmp_path / "a.db")
     run_sync(server, dest, resources=("locales",))
     assert live_docs(dest, res.LOCALES)
+
+
+def test_reconcile_every_defers_options_and_deletions(
+    server: EmulatorServer, api: Api, tmp_path: Path
+) -> None:
+    """Between reconciling runs, edits, moves, models and category labels arrive at once (they
+    move ``updated``); option labels and deletions wait for the next reconciling run."""
+    dest = str(tmp_path / "dest.db")
+    run_sync(server, dest, labels=LABELS, reconcile_every=2)
+    touched = change_catalog(api)
+    api.patch_category("master_food_snacks", {"labels": {"en_US": "Crisps and nuts"}})
+    light = run_sync(server, dest, labels=LABELS, reconcile_every=2)
+    assert light.how["deletions"].startswith("not checked")
+    assert light.how["attribute_options"].startswith("from the destination")
+    assert light.how["categories"].startswith("incremental")
+    assert not light.deleted
+    stored = {d["uuid"]: d for d in live_docs(dest, res.PRODUCTS)}
+    assert all(uuid in stored for uuid in touched["created"])
+    snacks = [d for d in stored.values() if "master_food_snacks" in d["categories"]]
+    assert snacks and all(
+        any("Crisps and nuts" in path for path in d["category_paths"]) for d in snacks
+    )
+    heavy = run_sync(server, dest, labels=LABELS, reconcile_every=2)
+    assert heavy.how["deletions"].startswith("reconciled")
+    assert heavy.deleted["products"] >= len(touched["deleted"])
+    assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"), labels=LABELS)
+
+
+class _OwnStamp:
+    """``m_eff_updated`` of an emulator whose search does not propagate ``updated``: a model
+    matches on its own stamp only (writes to it are ignored)."""
+
+    def __init__(self, own: Any) -> None:
+        self.own = own
+
+    def __getitem__(self, i: int) -> int:
+        return int(self.own[i])
+
+    def __setitem__(self, i: int, value: int) -> None:
+        pass
+
+
+def test_server_that_does_not_propagate_updated(
+    server: EmulatorServer, api: Api, tmp_path: Path
+) -> None:
+    """Some servers return a variant for ``updated >`` only when the variant itself changed:
+    the descendants of changed models are then found with the ``parent`` filter. The emulator
+    has no switch for this, so the test rewires its search index (not the exporter)."""
+    cat = server.catalog
+    cat.product_eff_updated = lambda i: int(cat.p_updated[i])  # type: ignore[method-assign]
+    cat.m_eff_updated = _OwnStamp(cat.m_updated)  # type: ignore[assignment]
+    api.faults(variant_values="own")  # and variants carry only their own values
+    dest = str(tmp_path / "dest.db")
+    run_sync(server, dest, labels=LABELS)
+    models = api.models()
+    root = next(m["code"] for m in models if any(s["parent"] == m["code"] for s in models))
+    since = api.get("/_emulator/clock")["filter_format"]
+    api.patch_model(root, {"values": name_value("root edited")})
+    search = json.dumps({"updated": [{"operator": ">", "value": since}]})
+    assert api.products(search=search) == []  # the server really does not propagate
+    second = run_sync(server, dest, labels=LABELS)
+    assert second.counts["products"] > 0
+    assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"), labels=LABELS)
