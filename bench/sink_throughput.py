@@ -206,6 +206,18 @@ def _fresh_databases(args: argparse.Namespace, name: str) -> tuple[str, str]:
     )
 
 
+def _drop_databases(args: argparse.Namespace, name: str) -> None:
+    import psycopg
+    import pymysql
+
+    with psycopg.connect(args.postgres_admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    my = pymysql.connect(host="127.0.0.1", port=3306, user="root", password="", autocommit=True)
+    with my.cursor() as cur:
+        cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    my.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--products", type=int, default=20_000)
@@ -272,6 +284,8 @@ def main() -> None:
                 flush=True,
             )
     finally:
+        if pg_url:
+            _drop_databases(args, "akeneo_sync_bench")
         if nx is not None:
             nx.terminate()
             nx.wait(timeout=10)
