@@ -132,6 +132,10 @@ async def _refresh_associated(run: Run, gone: Mapping[str, set[str]]) -> None:
 
 
 def _points_at(doc: Mapping[str, Any], targets: Mapping[str, set[str]]) -> bool:
+    for column, cell in doc.items():  # a flat row: ``X_SELL-products`` = "uuid1,uuid2"
+        kind = column.rsplit("-", 1)[-1] if isinstance(cell, str) else ""
+        if kind in targets and targets[kind] & set(cell.split(",")):
+            return True
     for kind in ("associations", "quantified_associations"):
         for links in (doc.get(kind) or {}).values():
             if not isinstance(links, Mapping):

@@ -14,7 +14,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sinks"))
 
-from canonical import by_key, resource_hash
+from canonical import by_key, flat_canonical, resource_hash
 
 from akeneo_sync import resources as res
 from akeneo_sync.client import AkeneoClient
@@ -141,8 +141,12 @@ def run_export(
 
 
 def live_docs(dest: str, resource: res.Resource, fmt: str | None = None) -> list[dict[str, Any]]:
-    """Documents of ``resource`` that are not soft-deleted."""
-    return [d for d in open_sink(dest, format=fmt).read(resource) if not d.get("deleted_at")]
+    """Documents of ``resource`` that are not soft-deleted (flat rows as text, empty cells
+    dropped, for CSV and Parquet: a column another row needed is no difference)."""
+    docs = [d for d in open_sink(dest, format=fmt).read(resource) if not d.get("deleted_at")]
+    if fmt in ("csv", "parquet"):
+        return [flat_canonical(d) for d in docs]
+    return docs
 
 
 def hashes(dest: str, fmt: str | None = None) -> dict[str, str]:

@@ -70,13 +70,18 @@ def _jsonl(tmp: Path, name: str) -> tuple[str, str | None]:
     return str(tmp / name), "jsonl"
 
 
+def _csv(tmp: Path, name: str) -> tuple[str, str | None]:
+    return str(tmp / name), "csv"
+
+
 DESTS: dict[str, Callable[[Path, str], tuple[str, str | None]]] = {
     "sqlite": _sqlite,
     "jsonl": _jsonl,
+    "csv": _csv,
 }
 
 
-@pytest.mark.parametrize("kind", ["sqlite", "jsonl"])
+@pytest.mark.parametrize("kind", ["sqlite", "jsonl", "csv"])
 def test_incremental_matches_fresh_export(
     kind: str, server: EmulatorServer, api: Api, tmp_path: Path
 ) -> None:
