@@ -37,6 +37,7 @@ from akeneo_sync.transform.variants import merge_chain, restrict_values
 log = logging.getLogger("akeneo_sync")
 
 STATE_VERSION = 1
+PAGE = 100  # documents per queued piece, as Akeneo pages them
 Deletes = Literal["soft", "hard", "ignore"]
 
 
@@ -297,7 +298,7 @@ class Run:
         parts = extract.partitions(model_filters, self.families, products=False)
         await extract.read_partitioned(self.client, res.PRODUCT_MODELS, parts, model_filters, keep)
         if "product_models" in self.wanted:
-            for batch in self.models.docs(self.options.batch_size):
+            for batch in self.models.docs(PAGE):  # queue-sized pieces: memory stays flat
                 await self.writer.put(res.PRODUCT_MODELS, [self.finish(m) for m in batch])
         await self.done("product_models")
 
