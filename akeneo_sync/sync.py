@@ -23,7 +23,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from akeneo_sync import extract
+from akeneo_sync import deletions, extract
+from akeneo_sync import incremental as inc
 from akeneo_sync import resources as res
 from akeneo_sync.client import AkeneoClient, Page
 from akeneo_sync.extract import Doc, Filters, Partition
@@ -139,9 +140,6 @@ class Run:
             stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
             self.state = stored or {}
             self.writer.start()
-            from akeneo_sync import deletions
-            from akeneo_sync import incremental as inc
-
             resume = self.state.get("resume")
             if resume and resume.get("kind") == "full":
                 self.summary.mode = "resumed full"
@@ -179,8 +177,6 @@ class Run:
         """Between two reconciling incremental runs, from the destination and its upstream
         changes; otherwise all of it from Akeneo. (The state read here only chooses; the one
         read once the destination is locked is the one the run goes by.)"""
-        from akeneo_sync import incremental as inc
-
         stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
         self.state = stored or {}
         if incremental and not self.state.get("resume") and inc.can_run_incrementally(self):
@@ -228,9 +224,7 @@ class Run:
         self.marks.setdefault(name, datetime.now(UTC))
 
     def cursors(self) -> dict[str, str]:
-        from akeneo_sync.incremental import stored_cursors
-
-        cursors = stored_cursors(self.state)
+        cursors = inc.stored_cursors(self.state)
         for resource in self.chosen:
             start = self.marks.get(resource.name, self.started)
             cursors[resource.name] = naive_utc(start - self.options.overlap)
