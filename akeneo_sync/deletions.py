@@ -41,7 +41,6 @@ async def after_full(run: Run) -> None:
                 await delete_gone(run, resource, fresh, await inc.stored_docs(run, resource))
         if run.wanted & {"products", "product_models"}:
             await reconcile_products(run)
-            run.summary.how["deletions"] = "reconciled (upstream keys listed)"
     run.state["runs_since_reconcile"] = 0
 
 
@@ -60,6 +59,7 @@ async def reconcile_products(run: Run) -> None:
         (a["code"] for a in run.reference["attributes"] if a.get("type") == IDENTIFIER_TYPE), None
     )
     gone: dict[str, set[str]] = {}
+    run.summary.how["deletions"] = "counts agree: none"
     for resource, key in ((res.PRODUCT_MODELS, "code"), (res.PRODUCTS, "uuid")):
         if resource not in run.chosen:
             continue
@@ -71,6 +71,11 @@ async def reconcile_products(run: Run) -> None:
         is_products = resource is res.PRODUCTS
         # Products with the export's own filters, models as the full run reads them.
         scope = filters if is_products else Filters(families=filters.families)
+        stored = set(await run.thread.call(lambda r=resource: list(run.sink.keys(r))))
+        if await _counts_agree(run, resource, scope, stored):
+            gone[resource.name] = set()
+            continue
+        run.summary.how["deletions"] = "reconciled (upstream keys listed)"
         parts = extract.partitions(scope, run.families, products=is_products)
         # Ask only for the identifier attribute: the smallest pages Akeneo can send.
         await extract.read_partitioned(
@@ -84,13 +89,30 @@ async def reconcile_products(run: Run) -> None:
         )
         if run.stop.is_set():
             return
-        stored = await run.thread.call(lambda r=resource: list(run.sink.keys(r)))
-        keys = [k for k in stored if k[0] not in upstream]
+        keys = sorted(k for k in stored if k[0] not in upstream)
         gone[resource.name] = {k[0] for k in keys}
         await _delete(run, resource, keys)
     run.state["reconciled_at"] = run.started.isoformat()
     run.state["runs_since_reconcile"] = 0
     await _refresh_associated(run, gone)
+
+
+async def _counts_agree(
+    run: Run, resource: res.Resource, scope: Filters, stored: set[tuple[Any, ...]]
+) -> bool:
+    """One request instead of a listing of every key: after a complete run the destination holds
+    every upstream key, so when it holds exactly as many (counting what this run wrote and has
+    not committed yet) nothing was deleted. A count that lags (search index) only costs a
+    listing now or finds the deletion next time; it never deletes what exists."""
+    is_products = resource is res.PRODUCTS
+    path = "/products-uuid" if is_products else "/product-models"
+    upstream = await run.client.count(
+        path, scope.search(products=is_products), scope=scope.channel if is_products else None
+    )
+    if upstream is None:
+        return False
+    written = run.writer.keys.get(resource.name, set())
+    return len(stored | written) == upstream
 
 
 async def _refresh_associated(run: Run, gone: Mapping[str, set[str]]) -> None:

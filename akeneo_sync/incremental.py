@@ -131,6 +131,7 @@ def _merge(reference: dict[str, list[Doc]], name: str, changed: list[Doc]) -> No
 
 
 async def run_incremental(run: Run) -> None:
+    run.writer.track(res.PRODUCTS.name, res.PRODUCT_MODELS.name)  # for the deletion count check
     cursors = stored_cursors(run.state)
     reconcile = not run.light and _reconcile_due(run)
     relabel = await _diff_reference(run, cursors)
@@ -148,7 +149,6 @@ async def run_incremental(run: Run) -> None:
         )
         if reconcile and not run.stop.is_set():
             await deletions.reconcile_products(run)
-            run.summary.how["deletions"] = "reconciled (upstream keys listed)"
         elif run.options.deletes != "ignore" and run.options.reconcile_every > 0:
             run.state["runs_since_reconcile"] = int(run.state.get("runs_since_reconcile", 0)) + 1
             run.summary.how["deletions"] = "not checked this run (--reconcile-every)"

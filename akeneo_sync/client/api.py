@@ -122,13 +122,13 @@ class AkeneoClient:
     def assets(self, family: str, **params: Any) -> AsyncIterator[Page]:
         return self.cursor_listing(f"/asset-families/{_seg(family)}/assets", **params)
 
-    async def count(self, path: str, search: dict[str, Any] | None = None) -> int | None:
+    async def count(
+        self, path: str, search: dict[str, Any] | None = None, **params: Any
+    ) -> int | None:
         """``items_count`` of an offset listing (one request, one item), or None if the
         endpoint does not count."""
-        params: dict[str, Any] = {"limit": 1, "with_count": "true"}
-        if search:
-            params["search"] = orjson.dumps(search).decode()
-        body = await self.http.get_json(API + path, params=params)
+        query = {"limit": 1, "with_count": "true", **_encode({"search": search, **params})}
+        body = await self.http.get_json(API + path, params=query)
         count = body.get("items_count") if isinstance(body, dict) else None
         return int(count) if count is not None else None
 

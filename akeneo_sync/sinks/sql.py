@@ -234,6 +234,19 @@ class SqlSink(Sink):
                     doc["deleted_at"] = self._iso(deleted_at)
                 yield doc
 
+    def keys(self, resource: Resource) -> Iterator[Key]:
+        """Only the key columns of rows not soft-deleted: no document is parsed."""
+        table = self.layout.table(resource)
+        engine = self._get_engine()
+        if not inspect(engine).has_table(table.name, schema=self.schema):
+            return
+        columns = [table.c[k] for k in resource.key]
+        with engine.connect() as conn:
+            yield from (
+                tuple(row)
+                for row in conn.execute(select(*columns).where(table.c.deleted_at.is_(None)))
+            )
+
     def read_state(self) -> dict[str, Any] | None:
         table = self.layout.state
         engine = self._get_engine()

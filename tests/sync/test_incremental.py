@@ -199,3 +199,23 @@ def test_server_that_does_not_propagate_updated(
     second = run_sync(server, dest, labels=LABELS)
     assert second.counts["products"] > 0
     assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"), labels=LABELS)
+
+
+def test_deletion_check_costs_one_count_when_nothing_was_deleted(
+    server: EmulatorServer, api: Api, tmp_path: Path
+) -> None:
+    dest = str(tmp_path / "dest.db")
+    run_sync(server, dest)
+    products = api.products()
+    api.patch_product(products[0]["uuid"], {"values": name_value("edited")})
+    api.create_product("COUNT-NEW", products[0]["family"] or "home", enabled=True)
+
+    quiet = run_sync(server, dest)  # a reconciling run (the default): counts agree
+    assert quiet.how["deletions"] == "counts agree: none"
+    assert not quiet.deleted.get("products")
+
+    api.delete_product(products[1]["uuid"])
+    found = run_sync(server, dest)
+    assert found.how.get("deletions") != "counts agree: none"
+    assert found.deleted["products"] == 1
+    assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"))
