@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, delete, insert, inspect, select
+from sqlalchemy import Connection, Engine, Select, Table, delete, insert, inspect, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateSchema
@@ -220,32 +220,36 @@ class SqlSink(Sink):
 
     # -- reading ---------------------------------------------------------------------------
 
-    def read(self, resource: Resource) -> Iterator[Doc]:
+    def _rows(self, resource: Resource, query: Callable[[Table], Select[Any]]) -> Iterator[Any]:
+        """Rows of ``query(table)`` for ``resource``'s table; none before it is created."""
         table = self.layout.table(resource)
         engine = self._get_engine()
         if not inspect(engine).has_table(table.name, schema=self.schema):
             return
-        order = [table.c[k] for k in resource.key]
         with engine.connect() as conn:
-            result = conn.execute(select(table.c.document, table.c.deleted_at).order_by(*order))
-            for document, deleted_at in result:
-                doc = dict(document)
-                if deleted_at is not None:
-                    doc["deleted_at"] = self._iso(deleted_at)
-                yield doc
+            yield from conn.execute(query(table))
+
+    def read(self, resource: Resource) -> Iterator[Doc]:
+        rows = self._rows(
+            resource,
+            lambda t: select(t.c.document, t.c.deleted_at).order_by(
+                *(t.c[k] for k in resource.key)
+            ),
+        )
+        for document, deleted_at in rows:
+            doc = dict(document)
+            if deleted_at is not None:
+                doc["deleted_at"] = self._iso(deleted_at)
+            yield doc
 
     def keys(self, resource: Resource) -> Iterator[Key]:
         """Only the key columns of rows not soft-deleted: no document is parsed."""
-        table = self.layout.table(resource)
-        engine = self._get_engine()
-        if not inspect(engine).has_table(table.name, schema=self.schema):
-            return
-        columns = [table.c[k] for k in resource.key]
-        with engine.connect() as conn:
-            yield from (
-                tuple(row)
-                for row in conn.execute(select(*columns).where(table.c.deleted_at.is_(None)))
-            )
+        rows = self._rows(
+            resource,
+            lambda t: select(*(t.c[k] for k in resource.key)).where(t.c.deleted_at.is_(None)),
+        )
+        for row in rows:
+            yield tuple(row)
 
     def read_state(self) -> dict[str, Any] | None:
         table = self.layout.state
