@@ -229,7 +229,8 @@ def export_command(**kwargs: Any) -> None:
     "--reconcile-every",
     default=1,
     show_default=True,
-    help="Look for deleted products and models every Nth run (0: never).",
+    help="Re-read and diff the reference data (option labels, deleted options, categories, "
+    "families) every Nth run (0: never). Deleted products and models are looked for every run.",
 )
 @click.option("--every", help="Run forever, one run every DURATION (e.g. 15m, 1h).")
 @connection_options

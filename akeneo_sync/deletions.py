@@ -93,7 +93,6 @@ async def reconcile_products(run: Run) -> None:
         gone[resource.name] = {k[0] for k in keys}
         await _delete(run, resource, keys)
     run.state["reconciled_at"] = run.started.isoformat()
-    run.state["runs_since_reconcile"] = 0
     await _refresh_associated(run, gone)
 
 

@@ -147,16 +147,20 @@ async def run_incremental(run: Run) -> None:
         run.summary.how.setdefault(
             "product_models", f"incremental (updated > {cursors['product_models']})"
         )
-        if reconcile and not run.stop.is_set():
+        if run.options.deletes != "ignore" and not run.stop.is_set():
+            # Every run: a count per resource is one request; keys are listed only when the
+            # counts say something is gone.
             await deletions.reconcile_products(run)
-        elif run.options.deletes != "ignore" and run.options.reconcile_every > 0:
-            run.state["runs_since_reconcile"] = int(run.state.get("runs_since_reconcile", 0)) + 1
-            run.summary.how["deletions"] = "not checked this run (--reconcile-every)"
+    if reconcile:
+        run.state["runs_since_reconcile"] = 0
+    elif run.options.reconcile_every > 0:
+        run.state["runs_since_reconcile"] = int(run.state.get("runs_since_reconcile", 0)) + 1
 
 
 def _reconcile_due(run: Run) -> bool:
+    """Whether this run re-reads and diffs the reference data (labels, deleted options...)."""
     every = run.options.reconcile_every
-    if run.options.deletes == "ignore" or every <= 0:
+    if every <= 0:
         return False
     return int(run.state.get("runs_since_reconcile", 0)) + 1 >= every
 
