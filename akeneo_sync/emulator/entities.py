@@ -31,7 +31,7 @@ def asset_count(family: str, scale: int) -> int:
 
 
 def _ref_attr(code: str, typ: str, loc: bool, chan: bool, **extra: Any) -> dict[str, Any]:
-    from akeneo_sync.emulator.structure import labels
+    from akeneo_sync.emulator.catalog_data import labels
 
     attr = {
         "code": code,
@@ -50,7 +50,7 @@ def _value(data: Any, locale: str | None = None, channel: str | None = None) -> 
 
 
 def build_reference_entities(s: Structure, rng: random.Random) -> None:
-    from akeneo_sync.emulator.structure import LOCALES, OPTIONS, labels, media_code
+    from akeneo_sync.emulator.catalog_data import LOCALES, OPTIONS, labels, media_code
 
     for code in ("designers", "suppliers", "collections"):
         image = media_code(f"{s.seed}:refent:{code}", f"{code}.png")
@@ -143,7 +143,7 @@ def build_reference_entities(s: Structure, rng: random.Random) -> None:
 
 
 def build_assets(s: Structure, rng: random.Random) -> None:
-    from akeneo_sync.emulator.structure import LOCALES, labels, media_code
+    from akeneo_sync.emulator.catalog_data import LOCALES, labels, media_code
 
     s.asset_families = [
         {

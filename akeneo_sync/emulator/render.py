@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from akeneo_sync.emulator.catalog_data import CHANNELS
 from akeneo_sync.emulator.config import EmulatorConfig, iso
-from akeneo_sync.emulator.structure import CHANNELS
 
 if TYPE_CHECKING:
     from akeneo_sync.emulator.catalog import Catalog

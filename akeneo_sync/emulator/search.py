@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from akeneo_sync.emulator.catalog_data import CHANNELS
 from akeneo_sync.emulator.filters import (
     ALL_LOCALE_OPS,
     COMPARE,
@@ -18,7 +19,6 @@ from akeneo_sync.emulator.filters import (
     text_op,
     unsupported,
 )
-from akeneo_sync.emulator.structure import CHANNELS
 
 if TYPE_CHECKING:
     from akeneo_sync.emulator.catalog import Catalog

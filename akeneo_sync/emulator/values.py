@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from akeneo_sync.emulator.catalog_data import CHANNELS, LOCALES, METRIC_UNITS, NUTRIENTS, media_code
 from akeneo_sync.emulator.config import iso
 from akeneo_sync.emulator.entities import asset_count, record_count
-from akeneo_sync.emulator.structure import CHANNELS, LOCALES, METRIC_UNITS, NUTRIENTS, media_code
 
 ADJ = {
     "en_US": ["Classic", "Urban", "Essential", "Premium", "Light", "Sport", "Vintage", "Smart"],

@@ -9,9 +9,9 @@ import copy
 import uuid as uuidlib
 from typing import TYPE_CHECKING, Any
 
+from akeneo_sync.emulator.catalog_data import CHANNELS, LOCALES
 from akeneo_sync.emulator.generate import append_model, append_product
 from akeneo_sync.emulator.hal import ApiError
-from akeneo_sync.emulator.structure import CHANNELS, LOCALES
 
 if TYPE_CHECKING:
     from akeneo_sync.emulator.state import Emulator
