@@ -78,6 +78,7 @@ class Writer:
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=depth)
         self._buffers: dict[str, tuple[Resource, list[Doc]]] = {}
         self._task: asyncio.Task[None] | None = None
+        self._deferred: list[Callable[[], None]] = []
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -95,8 +96,14 @@ class Writer:
             await self._send((resource, docs))
 
     async def then(self, callback: Callable[[], Any]) -> None:
-        """Run ``callback`` (sync or async) after everything queued so far is written."""
+        """Run ``callback`` (sync or async) after everything queued so far is written; the
+        batches in hand are written at once (a checkpoint, the end of a resource)."""
         await self._send(callback)
+
+    async def after(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once everything queued before it is written, without cutting the
+        batches short: it waits for the next ``then`` or ``drain`` (cursor positions)."""
+        await self._send(_After(callback))
 
     async def drain(self) -> None:
         await self._send(None)
@@ -123,8 +130,14 @@ class Writer:
     async def _run(self) -> None:
         while True:
             item = await self._queue.get()
+            if isinstance(item, _After):
+                self._deferred.append(item.callback)
+                continue
             if item is None or callable(item):
                 await self._flush()
+                for deferred in self._deferred:
+                    deferred()
+                self._deferred.clear()
                 if item is None:
                     return
                 result = item()
@@ -148,3 +161,10 @@ class Writer:
         await self.sink.call(self.sink.sink.write, resource, docs)
         self.counts[resource.name] = self.counts.get(resource.name, 0) + len(docs)
         self.progress.advance(resource.name, len(docs))
+
+
+class _After:
+    __slots__ = ("callback",)
+
+    def __init__(self, callback: Callable[[], None]) -> None:
+        self.callback = callback

@@ -318,7 +318,7 @@ class Run:
             docs = [self.finish(p) for p in page]
             async with queueing:
                 await self.write_products(docs)
-                await self.writer.then(
+                await self.writer.after(
                     functools.partial(positions.__setitem__, part.name, page.next_url)
                 )
                 since_checkpoint += len(page)
