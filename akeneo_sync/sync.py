@@ -49,7 +49,7 @@ class ExportOptions:
     labels: str | None = None
     """Resolve option labels, category paths, family and record labels in this locale."""
     media_dir: Path | None = None
-    batch_size: int = 1000
+    batch_size: int = 500
     queue_pages: int = 16
     checkpoint_every: int = 10_000
     """Products between two mid-run commits of a full run (on sinks that commit cheaply)."""
