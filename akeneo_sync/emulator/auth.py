@@ -110,10 +110,3 @@ class Auth:
         if token.expires < self.emu.clock.now():
             return error_response(401, "The access token provided has expired.")
         return None
-
-    def client_of(self, request: Request) -> str:
-        header = request.headers.get("authorization", "")
-        token = (
-            self.access.get(header[7:].strip()) if header.lower().startswith("bearer ") else None
-        )
-        return token.client_id if token else "anonymous"

@@ -9,7 +9,6 @@ through the API are kept as overrides of the entity's *own* data and in the colu
 from __future__ import annotations
 
 import hashlib
-import random
 from array import array
 from typing import Any
 
@@ -325,6 +324,3 @@ class Catalog:
         kids = self.children()
         products = [i for k in (m, *subs) for i in kids.get(k, []) if self.p_alive[i]]
         return subs, sorted(products)
-
-    def random_for(self, *key: object) -> random.Random:
-        return random.Random(hashlib.sha1(repr((self.seed, *key)).encode()).digest())
