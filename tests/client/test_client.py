@@ -54,19 +54,17 @@ def test_expired_token_is_refreshed_and_the_request_replayed(server: EmulatorSer
     """The client's clock says the token is fresh; the server says it expired: 401, refresh,
     replay, and the listing goes on."""
     oracle = Oracle(server.url)
-    oracle.set_faults(token_ttl=1)
 
     async def go() -> tuple[int, PasswordAuth]:
         async with client_for(server.url) as client:
             auth = client.auth
             assert isinstance(auth, PasswordAuth)
+            auth._clock = lambda: 0.0  # frozen: the token always looks fresh to the client
             count = 0
             async for page in client.products():
                 count += len(page)
-                if count == 100:
-                    auth._clock = lambda: 0.0  # frozen: never refreshes by itself
-                    auth._refresh_at = 1.0
-                    await asyncio.sleep(1.2)  # the server-side token expires
+                if count == 100:  # two hours pass on the server: the token expires there
+                    oracle.http.post("/_emulator/clock", json={"advance": 7200}).raise_for_status()
             return count, auth
 
     count, auth = asyncio.run(go())
@@ -76,19 +74,28 @@ def test_expired_token_is_refreshed_and_the_request_replayed(server: EmulatorSer
 
 
 def test_token_refreshed_before_expiry(server: EmulatorServer) -> None:
-    Oracle(server.url).set_faults(token_ttl=1, latency_ms=450)
+    """Client and server clocks move together by 95 s per page with 100 s tokens: the client
+    refreshes before each expiry, so the server never answers 401."""
+    oracle = Oracle(server.url)
+    oracle.set_faults(token_ttl=100)
+    now = [1000.0]
 
     async def go() -> tuple[int, PasswordAuth]:
         async with client_for(server.url, concurrency=1) as client:
-            uuids = await all_uuids(client)
             assert isinstance(client.auth, PasswordAuth)
-            return len(uuids), client.auth
+            client.auth._clock = lambda: now[0]
+            count = 0
+            async for page in client.products():
+                count += len(page)
+                now[0] += 95
+                oracle.http.post("/_emulator/clock", json={"advance": 95}).raise_for_status()
+            return count, client.auth
 
-    before = Oracle(server.url).stats()["by_status"].get("401", 0)
+    before = oracle.stats()["by_status"].get("401", 0)
     count, auth = asyncio.run(go())
     assert count == PRODUCTS
-    assert auth.refreshes >= 1  # 3 pages of 0.45 s each with 1 s tokens
-    assert Oracle(server.url).stats()["by_status"].get("401", 0) == before
+    assert auth.refreshes >= 2  # one before each page after the first
+    assert oracle.stats()["by_status"].get("401", 0) == before
 
 
 def test_refused_refresh_token_falls_back_to_password_login(server: EmulatorServer) -> None:
