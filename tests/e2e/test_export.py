@@ -197,7 +197,7 @@ def test_export_outlives_its_tokens_and_survives_faults(tmp_path: Path) -> None:
         stats = Oracle(server.url).stats()
         expected = sorted(Oracle(server.url).products())
     assert sorted(p["uuid"] for p in _stored_products(db)) == expected
-    assert summary.seconds > 2  # longer than a token lives
+    assert summary.seconds > 1  # longer than a token lives
     assert stats["tokens_issued"] >= 2
     assert summary.retries > 0
 
