@@ -123,22 +123,27 @@ class Run:
 
     async def execute(self, *, incremental: bool) -> Summary:
         clock = time.monotonic()
-        self.reference = await self.read_reference(incremental)
-        self.attributes = {a["code"]: a for a in self.reference["attributes"]}
-        self.families = [f["code"] for f in self.reference["families"]]
-        self.lookups = self.build_lookups(self.reference)
-        filters = self.options.filters
-        # With a channel and no locales, Akeneo limits values to the channel's locales.
-        channel = next((c for c in self.reference["channels"] if c["code"] == filters.channel), {})
-        self.value_locales = filters.locales or channel.get("locales")
+        # The sink reads ``self.attributes`` when it writes: it is filled in place below.
         context = SinkContext(
             self.chosen, attributes=self.attributes, label_locale=self.options.labels
         )
         ok = False
         try:
+            # The destination first: a second run is refused by its lock, and a destination that
+            # cannot be written fails, before any request to Akeneo.
             await self.thread.call(self.sink.open, context)
             stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
             self.state = stored or {}
+            self.reference = await self.read_reference(incremental)
+            self.attributes.update((a["code"], a) for a in self.reference["attributes"])
+            self.families = [f["code"] for f in self.reference["families"]]
+            self.lookups = self.build_lookups(self.reference)
+            filters = self.options.filters
+            # With a channel and no locales, Akeneo limits values to the channel's locales.
+            channel = next(
+                (c for c in self.reference["channels"] if c["code"] == filters.channel), {}
+            )
+            self.value_locales = filters.locales or channel.get("locales")
             self.writer.start()
             resume = self.state.get("resume")
             if resume and resume.get("kind") == "full":
@@ -175,10 +180,7 @@ class Run:
 
     async def read_reference(self, incremental: bool) -> dict[str, list[Doc]]:
         """Between two reconciling incremental runs, from the destination and its upstream
-        changes; otherwise all of it from Akeneo. (The state read here only chooses; the one
-        read once the destination is locked is the one the run goes by.)"""
-        stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
-        self.state = stored or {}
+        changes; otherwise all of it from Akeneo."""
         if incremental and not self.state.get("resume") and inc.can_run_incrementally(self):
             light = await inc.light_reference(self)
             if light is not None:

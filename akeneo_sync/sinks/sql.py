@@ -17,10 +17,11 @@ with the statement that removes it, since we cannot tell whether that run is sti
 from __future__ import annotations
 
 import os
+from collections import ChainMap
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from sqlalchemy import Connection, Engine, Select, Table, delete, insert, inspect, select
@@ -61,7 +62,8 @@ class SqlSink(Sink):
         self.layout = Layout(table_prefix, self.schema)
         self._engine: Engine | None = None
         self._conn: Connection | None = None
-        self._attributes: dict[str, Doc] = {}
+        # Attributes written in this run first, then the runner's (filled once it has read them).
+        self._attributes: ChainMap[str, Doc] = ChainMap()
         self._owner: dict[str, Any] | None = None
         self._statements: dict[str, Prepared] = {}
         self._writer: BackgroundWriter | None = None
@@ -73,7 +75,8 @@ class SqlSink(Sink):
     # -- lifecycle -------------------------------------------------------------------------
 
     def open(self, context: SinkContext) -> None:
-        self._attributes = dict(context.attributes)
+        # The runner's mapping is only read through the chain (writes go to the first map).
+        self._attributes = ChainMap({}, cast(dict[str, Doc], context.attributes))
         database = self._engine_url.database
         if self.dialect == "sqlite" and database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
