@@ -30,7 +30,7 @@ from akeneo_sync.emulator.hal import (
 from akeneo_sync.emulator.render import View
 from akeneo_sync.emulator.search import model_predicate, product_predicate
 from akeneo_sync.emulator.state import Emulator
-from akeneo_sync.emulator.writes import delete_model, write_model, write_product
+from akeneo_sync.emulator.writes import delete_model, require_code, write_model, write_product
 
 COLLECTION = "application/vnd.akeneo.collection+json"
 
@@ -269,13 +269,7 @@ async def models(request: Request) -> Response:
     base = api_base(request)
     if request.method == "POST":
         body = await read_json(request)
-        code = body.get("code")
-        if not isinstance(code, str) or not code:
-            raise ApiError(
-                422,
-                "Validation failed.",
-                errors=[{"property": "code", "message": "This value should not be blank."}],
-            )
+        code = require_code(body)
         if cat.model_index(code) is not None:
             raise ApiError(
                 422,

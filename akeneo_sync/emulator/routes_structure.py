@@ -27,6 +27,7 @@ from akeneo_sync.emulator.hal import (
 )
 from akeneo_sync.emulator.routes_products import _collection
 from akeneo_sync.emulator.structure import Structure
+from akeneo_sync.emulator.writes import reject_unknown, require_code
 
 V1 = "/api/rest/v1"
 Items = Callable[[Structure], list[dict[str, Any]]]
@@ -169,20 +170,8 @@ def _attribute_options(s: Structure, attr: str) -> list[dict[str, Any]]:
 def _upsert_option(request: Request, attr: str, item: dict[str, Any]) -> int:
     s = emulator(request).catalog.s
     options = _attribute_options(s, attr)
-    code = item.get("code")
-    if not isinstance(code, str) or not code:
-        raise ApiError(
-            422,
-            "Validation failed.",
-            errors=[{"property": "code", "message": "This value should not be blank."}],
-        )
-    for key in item:
-        if key not in ("code", "attribute", "sort_order", "labels", "_links"):
-            raise ApiError(
-                422,
-                f'Property "{key}" does not exist. Check the expected format on '
-                "the API documentation.",
-            )
+    code = require_code(item)
+    reject_unknown(("code", "attribute", "sort_order", "labels", "_links"), item)
     if item.get("attribute", attr) != attr:
         raise ApiError(
             422,
@@ -250,20 +239,8 @@ async def option_one(request: Request) -> Response:
 def _upsert_category(request: Request, item: dict[str, Any]) -> int:
     emu = emulator(request)
     s = emu.catalog.s
-    code = item.get("code")
-    if not isinstance(code, str) or not code:
-        raise ApiError(
-            422,
-            "Validation failed.",
-            errors=[{"property": "code", "message": "This value should not be blank."}],
-        )
-    for key in item:
-        if key not in ("code", "parent", "labels", "updated", "position", "_links", "values"):
-            raise ApiError(
-                422,
-                f'Property "{key}" does not exist. Check the expected format on '
-                "the API documentation.",
-            )
+    code = require_code(item)
+    reject_unknown(("code", "parent", "labels", "updated", "position", "_links", "values"), item)
     parent = item.get("parent")
     # A parent must exist and must not be the category itself or one of its descendants.
     own_subtree = s.descendants(code) if code in s.cat_by_code else []

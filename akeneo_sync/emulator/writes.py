@@ -54,15 +54,28 @@ MODEL_FIELDS = {
 }
 
 
-def _unknown_field(fields: set[str], body: dict[str, Any]) -> None:
+def reject_unknown(fields: set[str] | tuple[str, ...], body: dict[str, Any], **extra: Any) -> None:
+    """Akeneo's 422 for a property the resource does not have (``extra``: e.g. its doc link)."""
     for key in body:
         if key not in fields:
             raise ApiError(
                 422,
                 f'Property "{key}" does not exist. Check the expected format on '
                 "the API documentation.",
-                _links=DOC,
+                **extra,
             )
+
+
+def require_code(body: dict[str, Any]) -> str:
+    """The ``code`` of a resource to create or update; Akeneo's 422 when it is blank."""
+    code = body.get("code")
+    if not isinstance(code, str) or not code:
+        raise ApiError(
+            422,
+            "Validation failed.",
+            errors=[{"property": "code", "message": "This value should not be blank."}],
+        )
+    return code
 
 
 def _categories(emu: Emulator, value: Any) -> int:
@@ -194,7 +207,7 @@ def write_product(
 ) -> tuple[int, int]:
     """Apply a product PATCH/POST; returns (index, 201 created | 204 updated)."""
     cat = emu.catalog
-    _unknown_field(PRODUCT_FIELDS, body)
+    reject_unknown(PRODUCT_FIELDS, body, _links=DOC)
     body = copy.deepcopy(body)
     values = body.get("values", {})
     _validate_values(emu, values)
@@ -294,7 +307,7 @@ def write_product(
 
 def write_model(emu: Emulator, m: int | None, code: str, body: dict[str, Any]) -> tuple[int, int]:
     cat = emu.catalog
-    _unknown_field(MODEL_FIELDS, body)
+    reject_unknown(MODEL_FIELDS, body, _links=DOC)
     body = copy.deepcopy(body)
     if body.get("code", code) != code:
         raise ApiError(
