@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from akeneo_sync.emulator.catalog_data import CHANNELS
@@ -141,6 +142,27 @@ def value_pred(
     return check
 
 
+SHARED_FIELDS = frozenset({"family", "categories", "created", "updated"})
+
+
+def _shared_pred(
+    cat: Catalog,
+    field: str,
+    cond: dict[str, Any],
+    family_of: Callable[[int], int],
+    catset_of: Callable[[int], int],
+    created_of: Callable[[int], int],
+    updated_of: Callable[[int], int],
+    now: float,
+) -> Pred:
+    """The filters products and product models share, each on its own columns."""
+    if field == "family":
+        return family_pred(cat, cond, family_of)
+    if field == "categories":
+        return category_pred(cat, cond, catset_of)
+    return date_pred(field, cond, created_of if field == "created" else updated_of, now)
+
+
 def product_predicate(
     renderer: Renderer,
     search: dict[str, list[dict[str, Any]]],
@@ -178,14 +200,9 @@ def product_predicate(
                     )
                 want = 1 if cond["value"] == (op == "=") else 0
                 preds.append(_equals(cat.p_enabled, want))
-            elif field == "family":
-                preds.append(family_pred(cat, cond, cat.p_family.__getitem__))
-            elif field == "categories":
-                preds.append(category_pred(cat, cond, catset_of))
-            elif field == "created":
-                preds.append(date_pred(field, cond, cat.p_created.__getitem__, now))
-            elif field == "updated":
-                preds.append(date_pred(field, cond, cat.product_eff_updated, now))
+            elif field in SHARED_FIELDS:
+                columns = (cat.p_family.__getitem__, catset_of, cat.p_created.__getitem__)
+                preds.append(_shared_pred(cat, field, cond, *columns, cat.product_eff_updated, now))
             elif field == "parent":
                 preds.append(parent_pred(cat, cond))
             elif field == "completeness":
@@ -265,14 +282,11 @@ def model_predicate(
             op = cond["operator"]
             if field in ("identifier", "code"):
                 preds.append(identifier_pred(field, cond, cat.m_code.__getitem__))
-            elif field == "family":
-                preds.append(family_pred(cat, cond, cat.m_family.__getitem__))
-            elif field == "categories":
-                preds.append(category_pred(cat, cond, catset_of))
-            elif field == "created":
-                preds.append(date_pred(field, cond, cat.m_created.__getitem__, now))
-            elif field == "updated":
-                preds.append(date_pred(field, cond, cat.m_eff_updated.__getitem__, now))
+            elif field in SHARED_FIELDS:
+                columns = (cat.m_family.__getitem__, catset_of, cat.m_created.__getitem__)
+                preds.append(
+                    _shared_pred(cat, field, cond, *columns, cat.m_eff_updated.__getitem__, now)
+                )
             elif field == "parent":
                 if op == "EMPTY":
                     preds.append(lambda m: mp[m] < 0)
