@@ -75,10 +75,6 @@ class Summary:
     interrupted: bool = False
 
 
-def naive_utc(moment: datetime) -> str:
-    return extract.akeneo_datetime(moment)
-
-
 class Run:
     """One run against one sink; ``execute`` picks full, resumed full or incremental."""
 
@@ -229,7 +225,7 @@ class Run:
         cursors = inc.stored_cursors(self.state)
         for resource in self.chosen:
             start = self.marks.get(resource.name, self.started)
-            cursors[resource.name] = naive_utc(start - self.options.overlap)
+            cursors[resource.name] = extract.akeneo_datetime(start - self.options.overlap)
         return cursors
 
     def final_state(self) -> dict[str, Any]:
