@@ -287,3 +287,60 @@ def test_media_files_are_downloaded_inside_the_directory(
     sample = sorted(codes)[0]
     served = oracle.http.get(f"/api/rest/v1/media-files/{sample}/download")
     assert (media / sample).read_bytes() == served.content
+
+
+def _cell(values: dict, code: str, locale: str | None = None) -> str | None:
+    """The server's data of one non-scopable value, as text (None when absent)."""
+    for value in values.get(code, []):
+        if value["locale"] == locale and value["scope"] is None:
+            return str(value["data"])
+    return None
+
+
+@pytest.mark.parametrize("variant_values", ["merged", "own"])
+def test_every_format_carries_the_merged_chain(
+    emulator: EmulatorServer, oracle: Oracle, tmp_path: Path, variant_values: str
+) -> None:
+    """JSONL documents, CSV and Parquet cells and the JSON array hold each variant's inherited
+    values, whether or not the server merged them."""
+    oracle.set_faults(variant_values=variant_values)
+    try:
+        run_export(emulator.url, str(tmp_path / "jsonl"), labels="en_US")
+        run_export(emulator.url, str(tmp_path / "csv"), format="csv")
+        run_export(emulator.url, str(tmp_path / "pq"), format="parquet")
+        run_export(emulator.url, str(tmp_path / "c.json"))
+    finally:
+        oracle.set_faults(variant_values="merged")
+    expected = oracle.products()
+
+    docs = [json.loads(line) for line in (tmp_path / "jsonl" / "products.jsonl").open()]
+    assert sorted(d["uuid"] for d in docs) == sorted(expected)
+    for doc in docs:
+        assert without_labels(doc["values"]) == expected[doc["uuid"]]["values"]
+        assert sorted(doc["categories"]) == sorted(expected[doc["uuid"]]["categories"])
+
+    frame = pd.read_csv(tmp_path / "csv" / "products.csv", encoding="utf-8-sig", dtype=str)
+    table = pq.read_table(tmp_path / "pq" / "products.parquet").to_pylist()
+    rows = json.loads((tmp_path / "c.json").read_text(encoding="utf-8"))
+    flat_sets = {
+        "csv": [
+            {k: (None if pd.isna(v) else v) for k, v in r.items()} for r in frame.to_dict("records")
+        ],
+        "parquet": table,
+        "json": rows,
+    }
+    for kind, flat in flat_sets.items():
+        assert len(flat) == PRODUCTS, kind
+        inherited = 0
+        for row in flat:
+            values = expected[row["uuid"]]["values"]
+            for code, locale, column in (
+                ("color", None, "color"),
+                ("name", "en_US", "name-en_US"),
+                ("brand", None, "brand"),
+            ):
+                want = _cell(values, code, locale)
+                got = row.get(column)
+                assert (None if got in (None, "") else str(got)) == want, (kind, column)
+                inherited += want is not None and expected[row["uuid"]]["parent"] is not None
+        assert inherited > PRODUCTS / 3, kind  # variants really carried parent values
