@@ -1,6 +1,6 @@
 """A single background thread that runs SqlSink's batch writes in order.
 
-Building a batch's rows is Python work (JSON, ``product_value_rows``, parameter tuples); storing
+Building a batch's rows is Python work (JSON, ``product_value_tuples``, parameter tuples); storing
 them is mostly database work (SQLite's B-trees outside the GIL, a PostgreSQL or MySQL server on
 the other core). Handing the storing to one thread lets the next batch be built meanwhile. Jobs run
 strictly in submission order on the same connection, at most ``depth`` wait (bounded memory), and

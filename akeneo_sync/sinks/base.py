@@ -16,7 +16,7 @@ flat columns or ``product_values`` rows from them, with the attributes in ``Sink
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -72,6 +72,14 @@ class Sink(ABC):
         for doc in self.read(resource):
             if not doc.get("deleted_at"):
                 yield resource.key_of(doc)
+
+    def get(self, resource: Resource, keys: Collection[Key]) -> Iterator[Doc]:
+        """The stored documents with these keys, as ``read`` gives them (databases look them up
+        by key; the default scans ``read``)."""
+        wanted = set(keys)
+        for doc in self.read(resource):
+            if resource.key_of(doc) in wanted:
+                yield doc
 
     @abstractmethod
     def read(self, resource: Resource) -> Iterator[Doc]:

@@ -18,7 +18,7 @@ The lock is the unique ``_id: "lock"`` document of ``_akeneo_sync_lock``; the st
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -144,6 +144,12 @@ class MongoSink(Sink):
 
     def read(self, resource: Resource) -> Iterator[Doc]:
         for doc in self._db()[self.prefix + resource.name].find({}, sort=[("_id", 1)]):
+            doc.pop("_id", None)
+            yield doc
+
+    def get(self, resource: Resource, keys: Collection[Key]) -> Iterator[Doc]:
+        ids = [doc_id(resource, key) for key in keys]
+        for doc in self._db()[self.prefix + resource.name].find({"_id": {"$in": ids}}):
             doc.pop("_id", None)
             yield doc
 

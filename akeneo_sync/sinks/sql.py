@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 from collections import ChainMap
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -39,7 +39,7 @@ from akeneo_sync.sinks._sqlengine import dbapi_error, engine_url, load_refused, 
 from akeneo_sync.sinks._sqlschema import SCHEMA_VERSION, Layout
 from akeneo_sync.sinks._sqlwriter import BackgroundWriter
 from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext
-from akeneo_sync.transform.values import product_value_rows
+from akeneo_sync.transform.values import VALUE_ROW_COLUMNS, product_value_tuples
 
 _IN_CHUNK = 500  # keys per ``IN (...)``: far below every driver's parameter limit
 
@@ -69,6 +69,7 @@ class SqlSink(Sink):
         self._writer: BackgroundWriter | None = None
         self._indexes_deferred = False
         self._value_columns = [c.name for c in self.layout.values.columns]
+        assert tuple(self._value_columns) == VALUE_ROW_COLUMNS  # rows are built in that order
         self._mysql_load = self.dialect == "mysql"
         self._dbapi_error: type[Exception] = dbapi_error(self.dialect)
 
@@ -116,12 +117,7 @@ class SqlSink(Sink):
         params = upsert.params([self._row(resource, d) for d in unique])
         values: list[tuple[Any, ...]] | None = None
         if resource.name == PRODUCTS.name:
-            names = self._value_columns
-            values = [
-                tuple([r[n] for n in names])
-                for d in unique
-                for r in product_value_rows(d, self._attributes)
-            ]
+            values = [r for d in unique for r in product_value_tuples(d, self._attributes)]
         uuids = [k[0] for k in by_key]
         load_file = tsv_file(values) if values and self._mysql_load else None
 
@@ -239,6 +235,22 @@ class SqlSink(Sink):
                 *(t.c[k] for k in resource.key)
             ),
         )
+        return self._docs(rows)
+
+    def get(self, resource: Resource, keys: Collection[Key]) -> Iterator[Doc]:
+        if len(resource.key) != 1:
+            yield from super().get(resource, keys)
+            return
+        wanted = [k[0] for k in keys]
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = wanted[start : start + _IN_CHUNK]
+
+            def query(t: Table, chunk: list[Any] = chunk) -> Select[Any]:
+                return select(t.c.document, t.c.deleted_at).where(t.c[resource.key[0]].in_(chunk))
+
+            yield from self._docs(self._rows(resource, query))
+
+    def _docs(self, rows: Iterable[Any]) -> Iterator[Doc]:
         for document, deleted_at in rows:
             doc = dict(document)
             if deleted_at is not None:

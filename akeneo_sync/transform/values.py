@@ -185,72 +185,88 @@ def _text(data: Any) -> str | None:
     return None if data is None else str(data)
 
 
+ValueRow = tuple[Any, ...]
+"""A ``product_values`` row: one field per ``VALUE_ROW_COLUMNS``, in that order."""
+
+
 def product_value_rows(
     doc: Mapping[str, Any], attributes: Mapping[str, Any]
 ) -> list[dict[str, Any]]:
-    """The long ``product_values`` rows of a product, columns as in ``VALUE_ROW_COLUMNS``.
+    """``product_value_tuples`` as dicts keyed by ``VALUE_ROW_COLUMNS``."""
+    return [
+        dict(zip(VALUE_ROW_COLUMNS, row, strict=True))
+        for row in product_value_tuples(doc, attributes)
+    ]
+
+
+def product_value_tuples(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> list[ValueRow]:
+    """The long ``product_values`` rows of a product, as tuples in ``VALUE_ROW_COLUMNS`` order
+    (the SQL sinks' hot path: ~50 rows a product, so no dict per row).
 
     Every value yields at least one row, even an empty list or a null, so counting rows per
     attribute in SQL tells which attributes a product has.
     """
     uuid = doc.get("uuid")
-    rows: list[dict[str, Any]] = []
+    rows: list[ValueRow] = []
+    append = rows.append
     for code, entries in (doc.get("values") or {}).items():
         for value in entries or ():
             type_ = attribute_type(code, value, attributes)
-            base: dict[str, Any] = dict.fromkeys(VALUE_ROW_COLUMNS)
-            base.update(
-                uuid=uuid,
-                attribute=code,
-                locale=value.get("locale") or "",
-                channel=value.get("scope", value.get("channel")) or "",
-                type=type_,
-            )
-            rows.extend(_value_parts(base, value, type_))
+            locale = value.get("locale") or ""
+            channel = value.get("scope", value.get("channel")) or ""
+            data = value.get("data")
+            label = value.get("label")
+            kind = kind_of(type_, data)
+            # uuid, attribute, locale, channel, type, text, number, bool, unit, json, label
+            if kind == "price" and data:
+                for p in data:
+                    amount = p.get("amount")
+                    append(
+                        (uuid, code, locale, channel, type_, _text(amount), _number(amount),
+                         None, p.get("currency"), to_json(p), None)
+                    )  # fmt: skip
+            elif kind == "multi" and data:
+                labels = label if isinstance(label, list) else ()
+                for i, item in enumerate(data):
+                    append(
+                        (uuid, code, locale, channel, type_, _text(item), None, None, None,
+                         to_json(item), labels[i] if i < len(labels) else None)
+                    )  # fmt: skip
+            elif kind == "metric" and isinstance(data, Mapping):
+                amount = data.get("amount")
+                append(
+                    (uuid, code, locale, channel, type_, _text(amount), _number(amount), None,
+                     data.get("unit"), to_json(data), None)
+                )  # fmt: skip
+            elif kind == "number":
+                append(
+                    (uuid, code, locale, channel, type_, _text(data), _number(data), None, None,
+                     to_json(data), None)
+                )  # fmt: skip
+            elif kind == "boolean":
+                append(
+                    (uuid, code, locale, channel, type_, None, None,
+                     None if data is None else bool(data), None, to_json(data), None)
+                )  # fmt: skip
+            elif kind == "text":
+                append(
+                    (uuid, code, locale, channel, type_, _text(data), None, None, None,
+                     to_json(data), None if isinstance(label, list) else label)
+                )  # fmt: skip
+            else:  # json, an empty price or multi list, a metric that is null
+                append(
+                    (
+                        uuid,
+                        code,
+                        locale,
+                        channel,
+                        type_,
+                        None,
+                        None,
+                        None,
+                        None,
+                        to_json(data),
+                        None,
+                    )
+                )
     return rows
-
-
-def _value_parts(
-    base: dict[str, Any], value: Mapping[str, Any], type_: str
-) -> list[dict[str, Any]]:
-    data = value.get("data")
-    label = value.get("label")
-    kind = kind_of(type_, data)
-    if kind == "price" and data:
-        return [
-            {
-                **base,
-                "text_value": _text(p.get("amount")),
-                "number_value": _number(p.get("amount")),
-                "unit": p.get("currency"),
-                "json_value": to_json(p),
-            }
-            for p in data
-        ]
-    if kind == "multi" and data:
-        labels = label if isinstance(label, list) else []
-        return [
-            {
-                **base,
-                "text_value": _text(item),
-                "json_value": to_json(item),
-                "label": labels[i] if i < len(labels) else None,
-            }
-            for i, item in enumerate(data)
-        ]
-    row = {**base, "json_value": to_json(data)}
-    if kind == "metric" and isinstance(data, Mapping):
-        row.update(
-            text_value=_text(data.get("amount")),
-            number_value=_number(data.get("amount")),
-            unit=data.get("unit"),
-        )
-    elif kind == "number":
-        row.update(text_value=_text(data), number_value=_number(data))
-    elif kind == "boolean":
-        row["bool_value"] = None if data is None else bool(data)
-    elif kind == "text":
-        row["text_value"] = _text(data)
-        if not isinstance(label, list):
-            row["label"] = label
-    return [row]

@@ -175,6 +175,21 @@ def test_second_run_changes_nothing(dest: tuple[Destination, str]) -> None:
         assert len(_read(d, url, resource)) == len(docs[resource.name])
 
 
+def test_get_looks_up_documents_by_key(dest: tuple[Destination, str]) -> None:
+    d, url = dest
+    docs = catalog_docs.catalog()
+    _run(d, url, docs, STATE_1)
+    sink = open_sink(url, format=d.format)
+    for resource in (R.PRODUCT_MODELS, R.ATTRIBUTE_OPTIONS):  # a one- and a two-field key
+        if resource not in _resources(d):
+            continue
+        wanted = [resource.key_of(doc) for doc in docs[resource.name][::3]]
+        got = list(sink.get(resource, [*wanted, ("no-such-key",) * len(resource.key)]))
+        shaped = got if d.shape == "document" else [flat_canonical(row) for row in got]
+        expected = _expected(d, resource, docs[resource.name][::3])
+        assert resource_hash(resource, shaped) == resource_hash(resource, expected)
+
+
 def test_later_run_updates(dest: tuple[Destination, str]) -> None:
     d, url = dest
     _run(d, url, catalog_docs.catalog(), STATE_1)
