@@ -22,7 +22,12 @@ from akeneo_sync.console import BarProgress, LogProgress, print_summary, setup_l
 from akeneo_sync.errors import AkeneoSyncError, ConfigError, LockedError
 from akeneo_sync.extract import Filters
 from akeneo_sync.pipeline import NoProgress
-from akeneo_sync.schedule import install_stop_handlers, parse_duration, run_repeatedly
+from akeneo_sync.schedule import (
+    install_stop_handlers,
+    parse_cadence,
+    parse_duration,
+    run_repeatedly,
+)
 from akeneo_sync.settings import Connection, load_connection
 from akeneo_sync.sinks import open_sink
 from akeneo_sync.sync import ExportOptions, Run
@@ -227,10 +232,11 @@ def export_command(**kwargs: Any) -> None:
 )
 @click.option(
     "--reconcile-every",
-    default=1,
+    default="1h",
     show_default=True,
     help="Re-read and diff the reference data (option labels, deleted options, categories, "
-    "families) every Nth run (0: never). Deleted products and models are looked for every run.",
+    "families) once its last whole read is this old (e.g. 1h, 1d), or every N runs (a number; "
+    "1: every run, 0: never). Deleted products and models are looked for every run.",
 )
 @click.option("--every", help="Run forever, one run every DURATION (e.g. 15m, 1h).")
 @connection_options
@@ -248,7 +254,7 @@ def sync_command(**kwargs: Any) -> None:
     options = _export_options(kwargs)
     options.overlap = parse_duration(kwargs["overlap"])
     options.deletes = kwargs["deletes"]
-    options.reconcile_every = kwargs["reconcile_every"]
+    options.reconcile_every = parse_cadence(kwargs["reconcile_every"])
     every = parse_duration(kwargs["every"]) if kwargs["every"] else None
     run_command(connection, kwargs, options, incremental=not kwargs["full"], every=every)
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Iterable, Mapping
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -151,15 +152,16 @@ async def run_incremental(run: Run) -> None:
             # Every run: a count per resource is one request; keys are listed only when the
             # counts say something is gone.
             await deletions.reconcile_products(run)
-    if reconcile:
-        run.state["runs_since_reconcile"] = 0
-    elif run.options.reconcile_every > 0:
-        run.state["runs_since_reconcile"] = int(run.state.get("runs_since_reconcile", 0)) + 1
+    since = int(run.state.get("runs_since_reconcile", 0))
+    run.state["runs_since_reconcile"] = 0 if reconcile else since + 1
 
 
 def _reconcile_due(run: Run) -> bool:
     """Whether this run re-reads and diffs the reference data (labels, deleted options...)."""
     every = run.options.reconcile_every
+    if isinstance(every, timedelta):
+        last = run.state.get("reference_read_at")
+        return last is None or run.started - datetime.fromisoformat(last) >= every
     if every <= 0:
         return False
     return int(run.state.get("runs_since_reconcile", 0)) + 1 >= every
@@ -337,11 +339,11 @@ async def _changed_models(run: Run, since: str, relabel: list[Search]) -> set[st
 async def fetch_parents(run: Run, docs: Iterable[Doc]) -> None:
     """Bring the models that ``docs`` hang from into ``run.models`` (two levels at most).
 
-    Between reconciling runs they come from the destination, where every model changed since
-    the cursor was written this run already (merged, so a root's values are in its sub models);
+    They come from the destination when it holds documents: every model changed since the
+    cursor was written this run already (merged, so a root's values are in its sub models);
     otherwise, or when the destination lacks one, from Akeneo."""
     missing = {d["parent"] for d in docs if d.get("parent") and d["parent"] not in run.models}
-    if missing and run.light and "product_models" in run.wanted:
+    if missing and run.stored_models_usable():
         await _models_from_destination(run, missing)
         missing = {code for code in missing if code not in run.models}
     for _ in range(2):
@@ -356,14 +358,15 @@ async def fetch_parents(run: Run, docs: Iterable[Doc]) -> None:
 
 
 async def _models_from_destination(run: Run, codes: set[str]) -> None:
-    if run.stored_models is None:
-        docs = await run.thread.call(lambda: list(run.sink.read(res.PRODUCT_MODELS)))
-        run.stored_models = {d["code"]: d for d in docs if not d.get("deleted_at")}
-    for code in codes:
-        model = run.stored_models.get(code)
-        while model is not None and model["code"] not in run.models:
-            run.models[model["code"]] = model
-            model = run.stored_models.get(model.get("parent") or "")
+    """The stored models ``codes`` and, for sub models, their roots: looked up by key."""
+    for _ in range(2):
+        wanted = [(code,) for code in sorted(codes)]
+        docs = await run.thread.call(lambda w=wanted: list(run.sink.get(res.PRODUCT_MODELS, w)))
+        found = [d for d in docs if not d.get("deleted_at")]
+        run.models.update((d["code"], d) for d in found)
+        codes = {d["parent"] for d in found if d.get("parent") and d["parent"] not in run.models}
+        if not codes:
+            return
 
 
 async def _changed_products(

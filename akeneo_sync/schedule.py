@@ -38,6 +38,13 @@ def parse_duration(text: str) -> timedelta:
     return duration
 
 
+def parse_cadence(text: str) -> int | timedelta:
+    """``--reconcile-every``: a bare number counts runs (``1`` every run, ``0`` never); a
+    duration (``1h``) is how old the last whole read of the reference data may get."""
+    text = text.strip()
+    return int(text) if text.isdigit() else parse_duration(text)
+
+
 def next_delay(elapsed: float, period: float) -> float:
     """Seconds until the next run: the next multiple of ``period`` after the last start, or
     none when the last run took longer than that (runs never overlap, never pile up)."""

@@ -56,8 +56,9 @@ class ExportOptions:
     overlap: timedelta = timedelta(minutes=5)
     """How far before the last run's start the next incremental run looks (index lag, skew)."""
     deletes: Deletes = "soft"
-    reconcile_every: int = 1
-    """Look for deleted products and models every Nth incremental run (0: never)."""
+    reconcile_every: int | timedelta = timedelta(hours=1)
+    """Re-read and diff the reference data when its last whole read is this old, or every Nth
+    incremental run (an int; 0: never). Deleted products and models are looked for every run."""
 
 
 @dataclass
@@ -114,8 +115,6 @@ class Run:
         self.marks: dict[str, datetime] = {}
         self.light = False
         """Reference data came from the destination plus its ``updated`` changes."""
-        self.stored_models: dict[str, Doc] | None = None
-        """The destination's product models, read once when parents are looked up there."""
 
     async def execute(self, *, incremental: bool) -> Summary:
         clock = time.monotonic()
@@ -173,6 +172,11 @@ class Run:
         return self.summary
 
     # -- shared steps ------------------------------------------------------------------------
+
+    def stored_models_usable(self) -> bool:
+        """Whether the destination holds the product models as documents this run can merge
+        with (flat file rows cannot be turned back into documents)."""
+        return "product_models" in self.wanted and not getattr(self.sink, "flat", False)
 
     async def read_reference(self, incremental: bool) -> dict[str, list[Doc]]:
         """Between two reconciling incremental runs, from the destination and its upstream
@@ -246,6 +250,8 @@ class Run:
         else:
             state["cursors"] = self.cursors()
             state["runs"] = int(self.state.get("runs", 0)) + 1
+            if not self.light:
+                state["reference_read_at"] = self.started.isoformat()
         return state
 
     # -- a full run --------------------------------------------------------------------------

@@ -127,6 +127,10 @@ def run_sync(
             sink = open_sink(dest, format=fmt)
             return await sync(client, sink, ExportOptions(**options), full=full)
 
+    # Every run re-reads the reference data unless a test says otherwise: the default (once an
+    # hour) would make most of the runs of a test light ones.
+    options.setdefault("reconcile_every", 1)
+
     return asyncio.run(go())
 
 

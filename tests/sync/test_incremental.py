@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -163,6 +164,25 @@ def test_reconcile_every_defers_options_and_deletions(
     heavy = run_sync(server, dest, labels=LABELS, reconcile_every=2)
     assert heavy.how["attribute_options"] == "re-read and diffed"
     assert heavy.how["deletions"] == "counts agree: none"
+    assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"), labels=LABELS)
+
+
+def test_reconcile_every_duration_waits_for_the_reference_to_get_that_old(
+    server: EmulatorServer, api: Api, tmp_path: Path
+) -> None:
+    """The default cadence: the reference data is re-read once its last whole read (the full
+    run here) is older than ``reconcile_every``; deleted products are still counted every run."""
+    dest = str(tmp_path / "dest.db")
+    hourly = timedelta(hours=1)
+    run_sync(server, dest, labels=LABELS, reconcile_every=hourly)
+    option = next(o for o in api.walk(f"{V1}/attributes/color/options"))
+    api.patch_option("color", option["code"], {"en_US": "Relabelled within the hour"})
+    soon = run_sync(server, dest, labels=LABELS, reconcile_every=hourly)
+    assert soon.how["attribute_options"].startswith("from the destination")
+    assert soon.how["deletions"] == "counts agree: none"
+    # The full run started seconds ago: a one-second cadence is due, an hourly one was not.
+    due = run_sync(server, dest, labels=LABELS, reconcile_every=timedelta(seconds=1))
+    assert due.how["attribute_options"] == "re-read and diffed"
     assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"), labels=LABELS)
 
 

@@ -17,7 +17,7 @@ from test_resume import cli_args
 
 from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
 from akeneo_sync.errors import ConfigError
-from akeneo_sync.schedule import next_delay, parse_duration
+from akeneo_sync.schedule import next_delay, parse_cadence, parse_duration
 
 
 @pytest.fixture()
@@ -116,6 +116,14 @@ def test_parse_duration() -> None:
         parse_duration("soon")
     with pytest.raises(ConfigError):
         parse_duration("0s")
+
+
+def test_parse_cadence_counts_runs_or_takes_a_duration() -> None:
+    assert parse_cadence("4") == 4
+    assert parse_cadence("0") == 0
+    assert parse_cadence("1h") == timedelta(hours=1)
+    with pytest.raises(ConfigError):
+        parse_cadence("hourly")
 
 
 def test_next_delay_keeps_the_grid_and_never_overlaps() -> None:
