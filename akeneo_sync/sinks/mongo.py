@@ -178,10 +178,14 @@ class MongoSink(Sink):
         pymongo = require("pymongo", "mongo")
         pending, self._pending, self._pending_count = self._pending, [], 0
         db = self._db()
+        # MongoDB's default, said outright: nx-27017 keeps a journaled write's (the state's)
+        # fsync-per-document setting for later writes that do not name one.
+        acknowledged = pymongo.WriteConcern(w=1)
         for name, ops in pending:
+            coll = db.get_collection(self.prefix + name, write_concern=acknowledged)
             try:
                 # ordered: a delete queued after a write of the same key must run after it
-                db[self.prefix + name].bulk_write(ops, ordered=True)
+                coll.bulk_write(ops, ordered=True)
             except pymongo.errors.PyMongoError as exc:
                 raise SinkError(f"{self.url}: writing {len(ops)} {name} failed: {exc}") from exc
 
