@@ -117,7 +117,8 @@ class SqlSink(Sink):
         params = upsert.params([self._row(resource, d) for d in unique])
         values: list[tuple[Any, ...]] | None = None
         if resource.name == PRODUCTS.name:
-            values = [r for d in unique for r in product_value_tuples(d, self._attributes)]
+            attributes = dict(self._attributes)  # a plain dict: ~40 lookups a product
+            values = [r for d in unique for r in product_value_tuples(d, attributes)]
         uuids = [k[0] for k in by_key]
         load_file = tsv_file(values) if values and self._mysql_load else None
 
