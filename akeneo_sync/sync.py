@@ -5,7 +5,7 @@
     products ────────(partitions, streamed)────┘
 
 A *full* run reads everything; it commits a checkpoint (how far each product cursor got) every
-``checkpoint_every`` products on sinks that can commit mid-run, so a run killed at any point
+``checkpoint_every`` products, so a run killed at any point
 resumes from there. An *incremental* run (``incremental.py``) reads only what changed since the
 stored cursor. Either way the state is committed with the data it covers, and the cursor is the
 time the run started minus an overlap, never the largest ``updated`` seen.
@@ -326,7 +326,7 @@ class Run:
                     functools.partial(positions.__setitem__, part.name, page.next_url)
                 )
                 since_checkpoint += len(page)
-                if since_checkpoint >= self.options.checkpoint_every and self.sink.checkpoints:
+                if since_checkpoint >= self.options.checkpoint_every:
                     since_checkpoint = 0
                     await self.writer.then(self.checkpoint)
 
@@ -345,7 +345,7 @@ class Run:
 
     async def checkpoint(self) -> None:
         state = {**self.state, "version": STATE_VERSION, "resume": self.resume_state()}
-        await self.thread.call(self.sink.commit, state)
+        await self.thread.call(self.sink.checkpoint, state)
 
 
 async def export(

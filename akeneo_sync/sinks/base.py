@@ -40,9 +40,6 @@ class Sink(ABC):
     """Base class of all destinations; ``url`` is printed with secrets masked."""
 
     url: str
-    checkpoints = True
-    """Whether ``commit`` is cheap enough to call every few thousand records mid-run (a
-    database); file sinks rewrite whole files on commit, so a run commits them once."""
 
     @abstractmethod
     def open(self, context: SinkContext) -> None: ...
@@ -58,6 +55,12 @@ class Sink(ABC):
     @abstractmethod
     def commit(self, state: Mapping[str, Any] | None = None) -> None:
         """Durably store everything written so far, with ``state`` if given, atomically."""
+
+    def checkpoint(self, state: Mapping[str, Any]) -> None:
+        """Mid-run: make what was written so far and ``state`` survive a crash, together, so
+        that ``read_state`` of the next run gives ``state``. A database commits; file sinks
+        commit their work index and rewrite no output (``commit`` does that, once)."""
+        self.commit(state)
 
     @abstractmethod
     def close(self, ok: bool) -> None:

@@ -1,6 +1,6 @@
 """File destinations: one JSON array of flat products, or a directory of one file per resource.
 
-Every write goes to an on-disk index (SQLite, in a hidden temp directory inside the destination)
+Every write goes to an on-disk index (SQLite, in a hidden work directory inside the destination)
 keyed by the resource key, so a document written twice is stored once and memory does not grow
 with the catalog. The index is seeded from the previous complete output the first time a resource
 is touched, which makes an incremental sync an upsert into what is already there. Finalisation
@@ -8,6 +8,11 @@ is touched, which makes an incremental sync an upsert into what is already there
 then replaces outputs with ``os.replace`` and writes the state file last: a reader sees the old
 complete files or the new ones, never a partial file, and the state never covers data that is
 not on disk.
+
+Checkpoints (``checkpoint(state)``, every few thousand products of a full run) commit the index
+with the state, in one SQLite transaction, and leave the outputs alone. A run that dies keeps the
+work directory; the next ``open`` takes the index up from its last checkpoint and ``read_state``
+gives that checkpoint's state, so the runner resumes where it was. Finalisation removes it.
 """
 
 from __future__ import annotations
@@ -17,7 +22,6 @@ import itertools
 import os
 import shutil
 import sqlite3
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +44,7 @@ from akeneo_sync.transform.values import (
 Format = Literal["jsonl", "csv", "parquet"]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv", "parquet")
 STATE_FILE = ".akeneo-sync-state.json"
+WORK_DIR = ".akeneo-sync-work"
 DELETIONS_FILE = "deletions.jsonl"
 LOCK_FILE = ".akeneo-sync.lock"
 _BATCH = 5000
@@ -81,36 +86,82 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def table_exists(db: sqlite3.Connection, name: str) -> bool:
+    found = db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,))
+    return found.fetchone() is not None
+
+
+class _WorkDb:
+    """The indexes' SQLite file, with the last checkpoint (a state and pending deletions)."""
+
+    def __init__(self, path: Path) -> None:
+        # The runner may call open and write from different (serialised) threads.
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        # WAL: a killed process loses what followed the last commit, never the file.
+        self.db.execute("PRAGMA journal_mode = WAL")
+        self.db.execute("PRAGMA synchronous = NORMAL")
+        self.db.execute(
+            "CREATE TABLE IF NOT EXISTS checkpoint "
+            "(id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL, deletions BLOB NOT NULL)"
+        )
+        self.db.commit()
+
+    def last(self) -> tuple[dict[str, Any], list[Doc]] | None:
+        found = self.db.execute("SELECT state, deletions FROM checkpoint").fetchone()
+        return None if found is None else (orjson.loads(found[0]), orjson.loads(found[1]))
+
+    def clear(self) -> None:
+        self.db.execute("DELETE FROM checkpoint")
+        self.db.commit()
+
+    def save(self, state: Mapping[str, Any], deletions: list[Doc]) -> None:
+        self.db.execute(
+            "INSERT OR REPLACE INTO checkpoint VALUES (1, ?, ?)",
+            (orjson.dumps(dict(state), default=str), orjson.dumps(deletions)),
+        )
+        self.db.commit()
+
+
 class _Index:
     """Documents of one resource by key, in first-write order, on disk."""
 
-    def __init__(self, db: sqlite3.Connection, resource: Resource) -> None:
+    def __init__(self, db: sqlite3.Connection, resource: Resource, *, track: bool) -> None:
         self.db = db
         self.resource = resource
+        self.track = track
         self.table = f'"r_{resource.name}"'
-        db.execute(
-            f"CREATE TABLE {self.table} "
-            "(seq INTEGER PRIMARY KEY, k TEXT NOT NULL UNIQUE, body BLOB NOT NULL)"
-        )
         # column -> types seen, for the CSV header and the Parquet schema (bounded by columns)
         self.columns: dict[str, set[str]] = {}
         # identifier columns of products (``sku``...): the value flatten_product puts 2nd
         self.identifiers: set[str] = set()
+        self.resumed = table_exists(db, self.table.strip('"'))
+        if self.resumed:  # a checkpoint's: what it holds is tracked again
+            for row in self:
+                self._track([row])
+        else:
+            db.execute(
+                f"CREATE TABLE {self.table} "
+                "(seq INTEGER PRIMARY KEY, k TEXT NOT NULL UNIQUE, body BLOB NOT NULL)"
+            )
 
     def _key(self, doc: Mapping[str, Any]) -> str:
         return to_json(list(self.resource.key_of(dict(doc))))
 
-    def upsert(self, rows: Sequence[Mapping[str, Any]], track: bool) -> None:
-        if track:
-            for row in rows:
-                for name, value in row.items():
-                    types = self.columns.setdefault(name, set())
-                    if value is not None:
-                        types.add(_type_name(value))
-                if self.resource.name == PRODUCTS.name:
-                    second = next(itertools.islice(row, 1, 2), None)
-                    if second is not None and second not in PRODUCT_PROPERTIES:
-                        self.identifiers.add(second)
+    def _track(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        if not self.track:
+            return
+        for row in rows:
+            for name, value in row.items():
+                types = self.columns.setdefault(name, set())
+                if value is not None:
+                    types.add(_type_name(value))
+            if self.resource.name == PRODUCTS.name:
+                second = next(itertools.islice(row, 1, 2), None)
+                if second is not None and second not in PRODUCT_PROPERTIES:
+                    self.identifiers.add(second)
+
+    def upsert(self, rows: Sequence[Mapping[str, Any]]) -> None:
+        self._track(rows)
         self.db.executemany(
             f"INSERT INTO {self.table}(k, body) VALUES (?, ?) "
             "ON CONFLICT(k) DO UPDATE SET body = excluded.body",
@@ -135,7 +186,6 @@ class _FileSink(Sink):
     """Shared lifecycle: lock, index, deletions, atomic finalisation with the state file."""
 
     flat = True
-    checkpoints = False
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
@@ -143,6 +193,9 @@ class _FileSink(Sink):
         self.context = SinkContext(resources=())
         self._work: Path | None = None
         self._db: sqlite3.Connection | None = None
+        self._workdb: _WorkDb | None = None
+        self._resumed: dict[str, Any] | None = None
+        """The state of the checkpoint this run took the index up from."""
         self._indexes: dict[str, _Index] = {}
         self._deletions: list[Doc] = []
         self._lock: _atomic.DirLock | None = None
@@ -174,18 +227,36 @@ class _FileSink(Sink):
         self._lock = _atomic.DirLock(self.directory / self._lock_name())
         self._lock.acquire()
         try:
-            self._work = Path(
-                tempfile.mkdtemp(dir=self.directory, prefix=".akeneo-sync-tmp-", suffix=".tmp")
-            )
-            # The runner may call open and write from different (serialised) threads.
-            self._db = sqlite3.connect(
-                self._work / "index.sqlite", isolation_level=None, check_same_thread=False
-            )
-            self._db.execute("PRAGMA journal_mode = OFF")
-            self._db.execute("PRAGMA synchronous = OFF")
+            self._work = self.directory / self._work_name()
+            self._open_work(context)
         except BaseException:
             self._cleanup()
             raise
+
+    def _open_work(self, context: SinkContext) -> None:
+        """Take up the work directory a killed run checkpointed, or start an empty one."""
+        assert self._work is not None
+        if self._work.exists():
+            try:
+                work = _WorkDb(self._work / "index.sqlite")
+                last = work.last()
+            except sqlite3.Error:
+                last = None
+            if last is not None:
+                self._workdb, self._db = work, work.db
+                self._resumed, self._deletions = last
+                for resource in context.resources:
+                    if table_exists(work.db, f"r_{resource.name}"):
+                        self._index(resource)
+                return
+            work.db.close()
+            shutil.rmtree(self._work)
+        self._work.mkdir()
+        self._workdb = _WorkDb(self._work / "index.sqlite")
+        self._db = self._workdb.db
+
+    def _work_name(self) -> str:
+        return WORK_DIR
 
     def _lock_name(self) -> str:
         return LOCK_FILE
@@ -195,17 +266,17 @@ class _FileSink(Sink):
         if index is None:
             if self._db is None:
                 raise RuntimeError(f"{type(self).__name__}.open() was not called")
-            index = self._indexes[resource.name] = _Index(self._db, resource)
+            index = self._indexes[resource.name] = _Index(self._db, resource, track=self.flat)
             previous = self.output(resource)
-            if previous is not None and previous.exists():
+            if not index.resumed and previous is not None and previous.exists():
                 # Start from the last complete output: a sync upserts into it.
                 batch: list[Doc] = []
                 for row in self.read_output(resource, previous):
                     batch.append(row)
                     if len(batch) >= _BATCH:
-                        index.upsert(batch, track=self.flat)
+                        index.upsert(batch)
                         batch = []
-                index.upsert(batch, track=self.flat)
+                index.upsert(batch)
         return index
 
     def write(self, resource: Resource, docs: Sequence[Doc]) -> None:
@@ -213,7 +284,7 @@ class _FileSink(Sink):
             return
         attributes = self.context.attributes
         rows = [flat_row(resource, d, attributes) if self.flat else d for d in docs]
-        self._index(resource).upsert(rows, track=self.flat)
+        self._index(resource).upsert(rows)
         self._dirty = True
 
     def delete(self, resource: Resource, keys: Sequence[Key], *, soft: bool = True) -> None:
@@ -231,8 +302,15 @@ class _FileSink(Sink):
             doc = index.get(tuple(key))
             if doc is not None:
                 doc["deleted_at"] = at
-                index.upsert([doc], track=self.flat)
+                index.upsert([doc])
         self._dirty = True
+
+    def checkpoint(self, state: Mapping[str, Any]) -> None:
+        """Commit the index with ``state``; the outputs are left as they are."""
+        if self._workdb is None:
+            raise RuntimeError(f"{type(self).__name__}.open() was not called")
+        self._workdb.save(state, self._deletions)
+        self._resumed = dict(state)
 
     def commit(self, state: Mapping[str, Any] | None = None) -> None:
         if self._db is None:
@@ -267,6 +345,9 @@ class _FileSink(Sink):
         if state is not None:  # ... the state that covers it last
             _atomic.write_atomic(self.state_path, orjson.dumps(dict(state), default=str))
         _atomic.fsync_dir(self.directory)
+        if self._workdb is not None and self._resumed is not None:
+            self._workdb.clear()  # the outputs are ahead of the checkpoint now
+            self._resumed = None
         self._dirty = False
 
     def _deletions_name(self) -> str:
@@ -277,15 +358,18 @@ class _FileSink(Sink):
             if ok and self._db is not None and self._dirty:
                 self.commit(None)
         finally:
-            self._cleanup()
+            # A failed run that checkpointed keeps its work for the next run to resume.
+            self._cleanup(keep_work=not ok and self._resumed is not None)
 
-    def _cleanup(self) -> None:
+    def _cleanup(self, keep_work: bool = False) -> None:
         if self._db is not None:
-            self._db.close()
-            self._db = None
+            self._db.close()  # what followed the last checkpoint is rolled back
+            self._db = self._workdb = None
         if self._work is not None:
-            shutil.rmtree(self._work, ignore_errors=True)
+            if not keep_work:
+                shutil.rmtree(self._work, ignore_errors=True)
             self._work = None
+        self._resumed = None
         self._indexes = {}
         self._deletions = []
         if self._lock is not None:
@@ -293,6 +377,8 @@ class _FileSink(Sink):
             self._lock = None
 
     def read_state(self) -> dict[str, Any] | None:
+        if self._resumed is not None:  # newer than the state file, which the outputs match
+            return dict(self._resumed)
         if not self.state_path.exists():
             return None
         state = orjson.loads(self.state_path.read_bytes())
@@ -342,6 +428,9 @@ class JsonSink(_FileSink):
 
     def _lock_name(self) -> str:
         return f".{self.path.name}.lock"
+
+    def _work_name(self) -> str:
+        return f".{self.path.name}.akeneo-sync-work"
 
     def _deletions_name(self) -> str:
         return f"{self.path.stem}.deletions.jsonl"

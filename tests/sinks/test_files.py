@@ -213,6 +213,42 @@ def test_failed_run_keeps_previous_complete_output(tmp_path: Path, fmt: str) -> 
     assert sink.read_state() == {"run": 1}
 
 
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "json"])
+def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> None:
+    """What a checkpoint covered survives a failed run (the outputs untouched), what followed
+    it does not; the next run starts from it, and finalising removes the work directory."""
+    previous = [product(8, select="previous run")]
+    make: Any = (
+        (lambda: JsonSink(tmp_path / "c.json"))
+        if fmt == "json"
+        else lambda: DirectorySink(tmp_path, fmt)
+    )
+    run(make(), previous, state={"run": 1})
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    killed = make()
+    killed.open(CONTEXT)
+    killed.write(PRODUCTS, PRODUCTS_IN[:2])
+    killed.checkpoint({"run": 2, "resume": {"kind": "full"}})
+    killed.write(PRODUCTS, [product(5)])  # after the checkpoint: lost
+    killed.close(False)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+
+    resumed = make()
+    resumed.open(CONTEXT)
+    assert resumed.read_state() == {"run": 2, "resume": {"kind": "full"}}
+    resumed.write(PRODUCTS, [product(3, speed="7.25")])
+    resumed.commit({"run": 2})
+    resumed.close(True)
+    assert resumed.read_state() == {"run": 2}
+    assert not any(p.name.endswith("akeneo-sync-work") for p in tmp_path.iterdir())
+    rows = list(resumed.read(PRODUCTS))
+    assert [r["uuid"] for r in rows] == [
+        d["uuid"] for d in (*previous, *PRODUCTS_IN[:2], product(3))
+    ]
+    if fmt in ("csv", "parquet"):  # the columns seen before the checkpoint are still there
+        assert rows[1]["select"] == TRICKY
+
+
 def test_failed_json_run_keeps_previous_file(tmp_path: Path) -> None:
     run(JsonSink(tmp_path / "c.json"), PRODUCTS_IN)
     before = (tmp_path / "c.json").read_bytes()

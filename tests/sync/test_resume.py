@@ -1,6 +1,7 @@
 """A full export killed with SIGKILL at random points and started again continues from its last
 committed checkpoint: the content equals a clean run's, no product is lost or duplicated, and
-the resumed run reads far less than a whole export."""
+the resumed run reads far less than a whole export. Into SQLite, and into a JSONL directory,
+whose checkpoints are commits of its work index (its outputs are written once, at the end)."""
 
 from __future__ import annotations
 
@@ -56,11 +57,26 @@ def finish(proc: subprocess.Popen[str]) -> int:
 
 
 def committed_products(db: Path) -> int:
+    """Products a checkpoint committed: in the database, or in a directory's work index."""
+    path, table = (
+        (db / ".akeneo-sync-work" / "index.sqlite", "r_products")
+        if db.suffix != ".db"
+        else (db, "products")
+    )
     try:
-        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=1) as conn:
-            return int(conn.execute("SELECT count(*) FROM products").fetchone()[0])
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+def checkpoint_state(db: Path) -> str:
+    if db.suffix == ".db":
+        query, path = "SELECT state FROM _akeneo_sync_state", db
+    else:
+        query, path = "SELECT state FROM checkpoint", db / ".akeneo-sync-work" / "index.sqlite"
+    with sqlite3.connect(path) as conn:
+        return str(conn.execute(query).fetchone()[0])
 
 
 def kill_when(proc: subprocess.Popen[str], db: Path, products: int) -> int:
@@ -89,23 +105,28 @@ def big_server(request: pytest.FixtureRequest) -> Iterator[EmulatorServer]:
         yield srv
 
 
-def _kill_and_resume(server: EmulatorServer, tmp_path: Path, kills: int, seed: int) -> None:
+def _kill_and_resume(
+    server: EmulatorServer, tmp_path: Path, kills: int, seed: int, suffix: str = ".db"
+) -> None:
     total = len(server.catalog.p_family)
-    clean = tmp_path / "clean.db"
+    clean = tmp_path / f"clean{suffix}"
     assert finish(export(server, clean, "--checkpoint-every", "500")) == total
 
-    db = tmp_path / "killed.db"
+    db = tmp_path / f"killed{suffix}"
     rng = random.Random(seed)
     targets = sorted(rng.randint(total // 10, total * 8 // 10) for _ in range(kills))
     killed_at = 0
     for target in targets:
         killed_at = kill_when(export(server, db, "--checkpoint-every", "500"), db, target)
         assert killed_at < total
-    state = sqlite3.connect(db).execute("SELECT state FROM _akeneo_sync_state").fetchone()[0]
-    assert '"resume"' in state
+    assert '"resume"' in checkpoint_state(db)
     resumed = finish(export(server, db, "--checkpoint-every", "500"))
 
-    assert row_counts(db) == row_counts(clean)
+    if suffix == ".db":
+        assert row_counts(db) == row_counts(clean)
+    else:  # one line a product, and the work directory is gone with the run
+        assert len((db / "products.jsonl").read_text().splitlines()) == total
+        assert not (db / ".akeneo-sync-work").exists()
     assert hashes(str(db)) == hashes(str(clean))
     # The resumed run read what its last checkpoint had not covered, not everything again
     # (products committed at the kill are at least what the test saw committed).
@@ -115,6 +136,13 @@ def _kill_and_resume(server: EmulatorServer, tmp_path: Path, kills: int, seed: i
 @pytest.mark.parametrize("big_server", [3000], indirect=True)
 def test_kill9_twice_then_resume(big_server: EmulatorServer, tmp_path: Path) -> None:
     _kill_and_resume(big_server, tmp_path, kills=2, seed=int(time.time()))
+
+
+@pytest.mark.parametrize("big_server", [3000], indirect=True)
+def test_kill9_then_resume_into_a_jsonl_directory(
+    big_server: EmulatorServer, tmp_path: Path
+) -> None:
+    _kill_and_resume(big_server, tmp_path, kills=2, seed=int(time.time()), suffix="-jsonl")
 
 
 @pytest.mark.slow
