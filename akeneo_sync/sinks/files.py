@@ -129,16 +129,17 @@ class _Index:
         self.db = db
         self.resource = resource
         self.track = track
-        self.table = f'"r_{resource.name}"'
+        name = f"r_{resource.name}"
+        self.table = f'"{name}"'
         # column -> types seen, for the CSV header and the Parquet schema (bounded by columns)
         self.columns: dict[str, set[str]] = {}
         # identifier columns of products (``sku``...): the value flatten_product puts 2nd
         self.identifiers: set[str] = set()
-        self.resumed = table_exists(db, self.table.strip('"'))
-        if self.resumed:  # a checkpoint's: what it holds is tracked again
+        self.resumed = table_exists(db, name)  # a checkpoint's
+        if self.resumed and track:
             for row in self:
                 self._track([row])
-        else:
+        elif not self.resumed:
             db.execute(
                 f"CREATE TABLE {self.table} "
                 "(seq INTEGER PRIMARY KEY, k TEXT NOT NULL UNIQUE, body BLOB NOT NULL)"
