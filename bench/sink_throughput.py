@@ -6,10 +6,10 @@
 Each destination runs in its own child process, so its peak RSS is its own. A product is a
 ~4 KB document with 40 values giving ~47 product_values rows (texts in two locales, a ~0.8 KB
 textarea, selects, multi selects, metrics, prices, numbers, booleans, dates), written in batches
-of 1,000 with a ``commit(state)`` every 10 batches, as the export runner does. Databases:
-PostgreSQL at 127.0.0.1:5432 (user postgres), MariaDB at 127.0.0.1:3306 (user root), and
-nx-27017 (a MongoDB wire-protocol server on SQLite, *not* MongoDB) started on a free port;
-override with --postgres-admin and --mongo.
+of 1,000 with a ``checkpoint(state)`` every 10 batches and a final ``commit``, as the export
+runner does. Databases: PostgreSQL at 127.0.0.1:5432 (user postgres), MariaDB at 127.0.0.1:3306
+(user root), and nx-27017 (a MongoDB wire-protocol server on SQLite, *not* MongoDB) started on a
+free port; override with --postgres-admin and --mongo.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def run_one(name: str, dest: str, fmt: str | None, count: int) -> dict[str, Any]
         start, cpu_start = time.perf_counter(), time.process_time()
         sink.write(PRODUCTS, batch)
         if i % COMMIT_EVERY == 0:
-            sink.commit({"products": {"written": i * BATCH}})
+            sink.checkpoint({"products": {"written": i * BATCH}})
         elapsed += time.perf_counter() - start
         cpu += time.process_time() - cpu_start
     start, cpu_start = time.perf_counter(), time.process_time()
