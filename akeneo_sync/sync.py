@@ -6,8 +6,9 @@
 
 A *full* run reads everything; it commits a checkpoint (how far each product cursor got) every
 ``checkpoint_every`` products, so a run killed at any point resumes from there. An *incremental*
-run (``incremental.py``) reads only what changed since the stored cursor. Either way the state is committed with the data it covers, and the cursor is the
-time the run started minus an overlap, never the largest ``updated`` seen.
+run (``incremental.py``) reads only what changed since the stored cursor. Either way the state is
+committed with the data it covers, and the cursor is the time the run started minus an overlap,
+never the largest ``updated`` seen.
 """
 
 from __future__ import annotations
