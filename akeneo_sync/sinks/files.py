@@ -92,22 +92,26 @@ def table_exists(db: sqlite3.Connection, name: str) -> bool:
 
 
 class _WorkDb:
-    """The indexes' SQLite file, with the last checkpoint (a state and pending deletions)."""
+    """The indexes' SQLite file, with the last checkpoint (a state and pending deletions) and
+    the kind of output it was for (a JSONL run's documents are no CSV run's rows)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, kind: str) -> None:
+        self.kind = kind
         # The runner may call open and write from different (serialised) threads.
         self.db = sqlite3.connect(path, check_same_thread=False)
         # WAL: a killed process loses what followed the last commit, never the file.
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
         self.db.execute(
-            "CREATE TABLE IF NOT EXISTS checkpoint "
-            "(id INTEGER PRIMARY KEY CHECK (id = 1), state BLOB NOT NULL, deletions BLOB NOT NULL)"
+            "CREATE TABLE IF NOT EXISTS checkpoint (id INTEGER PRIMARY KEY CHECK (id = 1), "
+            "kind TEXT NOT NULL, state BLOB NOT NULL, deletions BLOB NOT NULL)"
         )
         self.db.commit()
 
     def last(self) -> tuple[dict[str, Any], list[Doc]] | None:
-        found = self.db.execute("SELECT state, deletions FROM checkpoint").fetchone()
+        found = self.db.execute(
+            "SELECT state, deletions FROM checkpoint WHERE kind = ?", (self.kind,)
+        ).fetchone()
         return None if found is None else (orjson.loads(found[0]), orjson.loads(found[1]))
 
     def clear(self) -> None:
@@ -116,8 +120,8 @@ class _WorkDb:
 
     def save(self, state: Mapping[str, Any], deletions: list[Doc]) -> None:
         self.db.execute(
-            "INSERT OR REPLACE INTO checkpoint VALUES (1, ?, ?)",
-            (orjson.dumps(dict(state), default=str), orjson.dumps(deletions)),
+            "INSERT OR REPLACE INTO checkpoint VALUES (1, ?, ?, ?)",
+            (self.kind, orjson.dumps(dict(state), default=str), orjson.dumps(deletions)),
         )
         self.db.commit()
 
@@ -239,7 +243,7 @@ class _FileSink(Sink):
         assert self._work is not None
         if self._work.exists():
             try:
-                work = _WorkDb(self._work / "index.sqlite")
+                work = _WorkDb(self._work / "index.sqlite", self._kind())
                 last = work.last()
             except sqlite3.Error:
                 last = None
@@ -253,11 +257,14 @@ class _FileSink(Sink):
             work.db.close()
             shutil.rmtree(self._work)
         self._work.mkdir()
-        self._workdb = _WorkDb(self._work / "index.sqlite")
+        self._workdb = _WorkDb(self._work / "index.sqlite", self._kind())
         self._db = self._workdb.db
 
     def _work_name(self) -> str:
         return WORK_DIR
+
+    def _kind(self) -> str:
+        raise NotImplementedError
 
     def _lock_name(self) -> str:
         return LOCK_FILE
@@ -433,6 +440,9 @@ class JsonSink(_FileSink):
     def _work_name(self) -> str:
         return f".{self.path.name}.akeneo-sync-work"
 
+    def _kind(self) -> str:
+        return "json"
+
     def _deletions_name(self) -> str:
         return f"{self.path.stem}.deletions.jsonl"
 
@@ -467,6 +477,9 @@ class DirectorySink(_FileSink):
     @property
     def directory(self) -> Path:
         return self.path
+
+    def _kind(self) -> str:
+        return self.format
 
     @property
     def state_path(self) -> Path:

@@ -249,6 +249,20 @@ def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> N
         assert rows[1]["select"] == TRICKY
 
 
+def test_a_checkpoint_of_another_format_is_not_resumed(tmp_path: Path) -> None:
+    killed = DirectorySink(tmp_path, "jsonl")
+    killed.open(CONTEXT)
+    killed.write(PRODUCTS, PRODUCTS_IN)
+    killed.checkpoint({"resume": {"kind": "full"}})
+    killed.close(False)
+    csv_run = DirectorySink(tmp_path, "csv")
+    csv_run.open(CONTEXT)
+    assert csv_run.read_state() is None  # a fresh start: JSONL documents are no CSV rows
+    csv_run.write(PRODUCTS, [product(4)])
+    csv_run.close(True)
+    assert [r["uuid"] for r in csv_run.read(PRODUCTS)] == [product(4)["uuid"]]
+
+
 def test_failed_json_run_keeps_previous_file(tmp_path: Path) -> None:
     run(JsonSink(tmp_path / "c.json"), PRODUCTS_IN)
     before = (tmp_path / "c.json").read_bytes()
