@@ -161,3 +161,16 @@ def test_verbose_logs_requests_but_never_secrets(tmp_path: Path) -> None:
     assert "GET " in output and "/api/rest/v1/products-uuid" in output  # request detail
     for secret in ("s3cret-Secret", "pa55-Word", "Bearer", "access_token"):
         assert secret not in output
+
+
+def test_reconcile_every_takes_a_duration_or_a_run_count(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    db = str(tmp_path / "c.db")
+    sync = ["sync", "--to", db, "--url", server.url, *CREDS, "-q"]
+    bad = akeneo_sync(*sync, "--reconcile-every", "hourly")
+    assert bad.returncode == 2
+    assert "'hourly' is not a duration" in one_line_error(bad)
+    for when in ("2h", "3"):
+        result = akeneo_sync(*sync, "--reconcile-every", when)
+        assert result.returncode == 0, result.stderr
