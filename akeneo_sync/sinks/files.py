@@ -108,6 +108,20 @@ class _WorkDb:
         )
         self.db.commit()
 
+    @classmethod
+    def take(
+        cls, path: Path, kind: str
+    ) -> tuple[_WorkDb | None, tuple[dict[str, Any], list[Doc]] | None]:
+        """An existing work file and its last checkpoint (None for a file SQLite refuses)."""
+        try:
+            work = cls(path, kind)
+        except sqlite3.Error:
+            return None, None
+        try:
+            return work, work.last()
+        except sqlite3.Error:
+            return work, None
+
     def last(self) -> tuple[dict[str, Any], list[Doc]] | None:
         found = self.db.execute(
             "SELECT state, deletions FROM checkpoint WHERE kind = ?", (self.kind,)
@@ -242,19 +256,16 @@ class _FileSink(Sink):
         """Take up the work directory a killed run checkpointed, or start an empty one."""
         assert self._work is not None
         if self._work.exists():
-            try:
-                work = _WorkDb(self._work / "index.sqlite", self._kind())
-                last = work.last()
-            except sqlite3.Error:
-                last = None
-            if last is not None:
+            work, last = _WorkDb.take(self._work / "index.sqlite", self._kind())
+            if work is not None and last is not None:
                 self._workdb, self._db = work, work.db
                 self._resumed, self._deletions = last
                 for resource in context.resources:
                     if table_exists(work.db, f"r_{resource.name}"):
                         self._index(resource)
                 return
-            work.db.close()
+            if work is not None:
+                work.db.close()
             shutil.rmtree(self._work)
         self._work.mkdir()
         self._workdb = _WorkDb(self._work / "index.sqlite", self._kind())
@@ -387,6 +398,13 @@ class _FileSink(Sink):
     def read_state(self) -> dict[str, Any] | None:
         if self._resumed is not None:  # newer than the state file, which the outputs match
             return dict(self._resumed)
+        work = self.directory / self._work_name() / "index.sqlite"
+        if self._work is None and work.exists():  # not open (``akeneo-sync state``)
+            peek, last = _WorkDb.take(work, self._kind())
+            if peek is not None:
+                peek.db.close()
+            if last is not None:
+                return last[0]
         if not self.state_path.exists():
             return None
         state = orjson.loads(self.state_path.read_bytes())

@@ -232,6 +232,7 @@ def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> N
     killed.write(PRODUCTS, [product(5)])  # after the checkpoint: lost
     killed.close(False)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
+    assert make().read_state() == {"run": 2, "resume": {"kind": "full"}}  # ``akeneo-sync state``
 
     resumed = make()
     resumed.open(CONTEXT)
