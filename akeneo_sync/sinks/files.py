@@ -249,7 +249,7 @@ class _FileSink(Sink):
             self._work = self.directory / self._work_name()
             self._open_work(context)
         except BaseException:
-            self._cleanup()
+            self._cleanup(keep_work=True)  # a checkpoint there is for a run that can open
             raise
 
     def _open_work(self, context: SinkContext) -> None:
