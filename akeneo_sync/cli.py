@@ -389,13 +389,7 @@ def demo_command(products: int, seed: int, destination: str, labels: str, **kwar
     config = EmulatorConfig(products=products, seed=seed, port=0)
     click.echo(f"starting the Akeneo emulator with {products:,} products ...", err=True)
     with EmulatorServer(config) as server:
-        connection = Connection(
-            url=server.url,
-            client_id=config.client_id,
-            client_secret=config.secret,
-            username=config.username,
-            password=config.password,
-        )
+        connection = Connection(**server.credentials())
         kwargs.update(destination=destination, table_prefix="", concurrency=4)
         run_command(connection, kwargs, ExportOptions(labels=labels), incremental=False)
     if destination.endswith((".db", ".sqlite")) or destination.startswith("sqlite:"):

@@ -29,14 +29,7 @@ from akeneo_sync.sync import ExportOptions, Summary, sync
 
 
 def client_for(server: EmulatorServer) -> AkeneoClient:
-    cfg = server.config
-    return AkeneoClient(
-        url=server.url,
-        client_id=cfg.client_id,
-        client_secret=cfg.secret,
-        username=cfg.username,
-        password=cfg.password,
-    )
+    return AkeneoClient(**server.credentials())
 
 
 def run(server: EmulatorServer, dest: str, options: ExportOptions) -> tuple[Summary, float]:

@@ -101,16 +101,22 @@ async def _list(
     return json_response(offset_page(request, items, page, limit, count))
 
 
-def _product_pred(request: Request, emu: Emulator, legacy: bool) -> Pred | None:
+def _predicate(build: Callable[..., Pred | None], request: Request, emu: Emulator) -> Pred | None:
+    """``product_predicate`` or ``model_predicate`` of the request's search parameters."""
     q = request.query_params
-    pred = product_predicate(
+    search = parse_search(q.get("search"))
+    return build(
         emu.renderer,
-        parse_search(q.get("search")),
+        search,
         q.get("scope"),
         emu.clock.now(),
         q.get("search_locale"),
         q.get("search_scope"),
     )
+
+
+def _product_pred(request: Request, emu: Emulator, legacy: bool) -> Pred | None:
+    pred = _predicate(product_predicate, request, emu)
     if legacy:  # the identifier-based endpoint skips products without identifier
         base = pred or (lambda i: True)
         ident = emu.catalog.identifier
@@ -254,15 +260,7 @@ async def models(request: Request) -> Response:
     cat = emu.catalog
     if request.method == "GET":
         view = _view(request, emu)
-        q = request.query_params
-        pred = model_predicate(
-            emu.renderer,
-            parse_search(q.get("search")),
-            q.get("scope"),
-            emu.clock.now(),
-            q.get("search_locale"),
-            q.get("search_scope"),
-        )
+        pred = _predicate(model_predicate, request, emu)
         return await _list(
             request, pred, len(cat.m_code), emu.model_mask, lambda m: emu.renderer.model(m, view)
         )

@@ -27,7 +27,7 @@ from akeneo_sync.emulator.hal import (
 )
 from akeneo_sync.emulator.routes_products import _collection
 from akeneo_sync.emulator.structure import Structure
-from akeneo_sync.emulator.writes import reject_unknown, require_code
+from akeneo_sync.emulator.writes import reject_unknown, require_code, require_same_code
 
 V1 = "/api/rest/v1"
 Items = Callable[[Structure], list[dict[str, Any]]]
@@ -219,12 +219,7 @@ async def option_one(request: Request) -> Response:
     options = _attribute_options(emu.catalog.s, attr)
     if request.method == "PATCH":
         body = await read_json(request)
-        if body.get("code", code) != code:
-            raise ApiError(
-                422,
-                f'The code "{body["code"]}" provided in the request body must '
-                f'match the code "{code}" provided in the url.',
-            )
+        require_same_code(body, code)
         status = _upsert_option(request, attr, {**body, "code": code})
         return Response(
             status_code=status,
@@ -279,12 +274,7 @@ async def categories_write(request: Request) -> Response:
 async def category_write(request: Request) -> Response:
     code = request.path_params["code"]
     body = await read_json(request)
-    if body.get("code", code) != code:
-        raise ApiError(
-            422,
-            f'The code "{body["code"]}" provided in the request body must match '
-            f'the code "{code}" provided in the url.',
-        )
+    require_same_code(body, code)
     status = _upsert_category(request, {**body, "code": code})
     return Response(
         status_code=status, headers={"Location": f"{api_base(request)}/categories/{code}"}

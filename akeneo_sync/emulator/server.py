@@ -41,6 +41,17 @@ class EmulatorServer:
     def catalog(self) -> Catalog:
         return self.emulator.catalog
 
+    def credentials(self) -> dict[str, str]:
+        """What a client needs to log in: ``AkeneoClient(**server.credentials())``."""
+        cfg = self.config
+        return {
+            "url": self.url,
+            "client_id": cfg.client_id,
+            "client_secret": cfg.secret,
+            "username": cfg.username,
+            "password": cfg.password,
+        }
+
     def start(self) -> EmulatorServer:
         sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

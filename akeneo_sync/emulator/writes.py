@@ -78,6 +78,16 @@ def require_code(body: dict[str, Any]) -> str:
     return code
 
 
+def require_same_code(body: dict[str, Any], code: str) -> None:
+    """Akeneo's 422 when a body names another code than the URL."""
+    if body.get("code", code) != code:
+        raise ApiError(
+            422,
+            f'The code "{body["code"]}" provided in the request body must match '
+            f'the code "{code}" provided in the url.',
+        )
+
+
 def _categories(emu: Emulator, value: Any) -> int:
     if not isinstance(value, list) or not all(isinstance(c, str) for c in value):
         raise ApiError(422, 'Property "categories" expects an array as data.', _links=DOC)
@@ -309,12 +319,7 @@ def write_model(emu: Emulator, m: int | None, code: str, body: dict[str, Any]) -
     cat = emu.catalog
     reject_unknown(MODEL_FIELDS, body, _links=DOC)
     body = copy.deepcopy(body)
-    if body.get("code", code) != code:
-        raise ApiError(
-            422,
-            f'The code "{body["code"]}" provided in the request body must match '
-            f'the code "{code}" provided in the url.',
-        )
+    require_same_code(body, code)
     values = body.get("values", {})
     _validate_values(emu, values)
     now = int(emu.clock.now())

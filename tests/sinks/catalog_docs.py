@@ -12,6 +12,10 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+from akeneo_sync import resources as R
+from akeneo_sync.sinks import open_sink
+from akeneo_sync.sinks.base import Sink, SinkContext
+
 Doc = dict[str, Any]
 
 T0 = "2024-03-01T09:00:00+00:00"
@@ -353,6 +357,22 @@ def catalog() -> dict[str, list[Doc]]:
 
 def attributes_by_code() -> dict[str, Doc]:
     return {a["code"]: copy.deepcopy(a) for a in ATTRIBUTES}
+
+
+def context() -> SinkContext:
+    return SinkContext(R.ALL, attributes_by_code())
+
+
+def export(url: str, **options: str) -> Sink:
+    """The whole catalog into ``url`` in one committed run (state ``{"cursor": "c1"}``)."""
+    sink = open_sink(url, **options)  # type: ignore[arg-type]
+    sink.open(context())
+    docs = catalog()
+    for resource in R.ALL:
+        sink.write(resource, docs[resource.name])
+    sink.commit({"cursor": "c1"})
+    sink.close(True)
+    return sink
 
 
 def changed(docs: dict[str, list[Doc]]) -> dict[str, list[Doc]]:

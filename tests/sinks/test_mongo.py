@@ -13,7 +13,6 @@ import pytest
 from akeneo_sync import resources as R
 from akeneo_sync.errors import LockedError
 from akeneo_sync.sinks import open_sink
-from akeneo_sync.sinks.base import SinkContext
 from akeneo_sync.sinks.mongo import MongoSink
 
 ODD = "0b9b6e2c-3b5e-4b8a-9c1f-000000000001"
@@ -28,18 +27,12 @@ def db(mongo_url: str) -> Iterator[Any]:
     client.close()
 
 
-def _context() -> SinkContext:
-    return SinkContext(R.ALL, catalog_docs.attributes_by_code())
+_context = catalog_docs.context
 
 
 def _export(url: str, prefix: str = "") -> MongoSink:
-    sink = open_sink(url, table_prefix=prefix)
+    sink = catalog_docs.export(url, table_prefix=prefix)
     assert isinstance(sink, MongoSink)
-    sink.open(_context())
-    for resource in R.ALL:
-        sink.write(resource, catalog_docs.catalog()[resource.name])
-    sink.commit({"cursor": "c1"})
-    sink.close(True)
     return sink
 
 

@@ -16,7 +16,6 @@ import sqlalchemy as sa
 from akeneo_sync import resources as R
 from akeneo_sync.errors import LockedError, MissingDependencyError, SinkError
 from akeneo_sync.sinks import mask_url, open_sink
-from akeneo_sync.sinks.base import SinkContext
 from akeneo_sync.sinks.sql import SqlSink
 
 ODD = "0b9b6e2c-3b5e-4b8a-9c1f-000000000001"
@@ -30,18 +29,12 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return str(request.getfixturevalue(f"{request.param}_url"))
 
 
-def _context() -> SinkContext:
-    return SinkContext(R.ALL, catalog_docs.attributes_by_code())
+_context = catalog_docs.context
 
 
 def _export(url: str, **options: str) -> SqlSink:
-    sink = open_sink(url, **options)  # type: ignore[arg-type]
+    sink = catalog_docs.export(url, **options)
     assert isinstance(sink, SqlSink)
-    sink.open(_context())
-    for resource in R.ALL:
-        sink.write(resource, catalog_docs.catalog()[resource.name])
-    sink.commit({"cursor": "c1"})
-    sink.close(True)
     return sink
 
 

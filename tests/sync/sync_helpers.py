@@ -104,14 +104,7 @@ def name_value(text: str) -> dict[str, Any]:
 
 
 def client_for(server: EmulatorServer) -> AkeneoClient:
-    cfg = server.config
-    return AkeneoClient(
-        url=server.url,
-        client_id=cfg.client_id,
-        client_secret=cfg.secret,
-        username=cfg.username,
-        password=cfg.password,
-    )
+    return AkeneoClient(**server.credentials())
 
 
 def run_sync(

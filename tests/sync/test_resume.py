@@ -25,21 +25,8 @@ CLI = [sys.executable, "-m", "akeneo_sync"]
 
 
 def cli_args(server: EmulatorServer, *args: str) -> list[str]:
-    cfg = server.config
-    return [
-        *CLI,
-        *args,
-        "--url",
-        server.url,
-        "--client-id",
-        cfg.client_id,
-        "--client-secret",
-        cfg.secret,
-        "--username",
-        cfg.username,
-        "--password",
-        cfg.password,
-    ]
+    flags = server.credentials().items()
+    return [*CLI, *args, *(p for k, v in flags for p in (f"--{k.replace('_', '-')}", v))]
 
 
 def export(server: EmulatorServer, db: Path, *extra: str) -> subprocess.Popen[str]:
