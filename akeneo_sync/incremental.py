@@ -94,8 +94,8 @@ async def light_reference(run: Run) -> dict[str, list[Doc]] | None:
     reference: dict[str, list[Doc]] = {}
     for name in REFERENCE:
         resource = res.BY_NAME[name]
-        docs = await run.thread.call(lambda r=resource: list(run.sink.read(r)))
-        reference[name] = [d for d in docs if not d.get("deleted_at")]
+        stored = await stored_docs(run, resource)
+        reference[name] = [d for d in stored.values() if not d.get("deleted_at")]
     if not reference["attributes"] or not all(n in cursors for n in UPDATED_LISTINGS):
         return None
 
@@ -194,11 +194,18 @@ async def _diff_reference(run: Run, cursors: Mapping[str, str]) -> list[Search]:
 
 
 async def stored_docs(run: Run, resource: res.Resource) -> dict[Any, Doc]:
-    docs = await run.thread.call(lambda: list(run.sink.read(resource)))
-    return {resource.key_of(doc): doc for doc in docs}
+    """The destination's documents of ``resource`` by key, read at most once a run: the read
+    ``light_reference`` makes before anything is written serves the diff too."""
+    found = run.stored_reference.get(resource.name)
+    if found is None:
+        docs = await run.thread.call(lambda: list(run.sink.read(resource)))
+        found = run.stored_reference[resource.name] = {resource.key_of(d): d for d in docs}
+    return found
 
 
 def _changed(stored: Doc | None, fresh: Doc) -> bool:
+    if stored is fresh:  # taken from the destination as it was
+        return False
     return (
         stored is None or bool(stored.get("deleted_at")) or _canonical(stored) != _canonical(fresh)
     )

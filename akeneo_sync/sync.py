@@ -115,6 +115,8 @@ class Run:
         self.marks: dict[str, datetime] = {}
         self.light = False
         """Reference data came from the destination plus its ``updated`` changes."""
+        self.stored_reference: dict[str, dict[Any, Doc]] = {}
+        """The destination's reference documents by key, as ``inc.stored_docs`` read them."""
 
     async def execute(self, *, incremental: bool) -> Summary:
         clock = time.monotonic()
@@ -356,7 +358,8 @@ async def export(
     stop: asyncio.Event | None = None,
 ) -> Summary:
     """A full export (resuming an unfinished one); raises on any failure, leaving the destination
-    as it was (files) or at its last commit (databases)."""
+    at its last checkpoint (databases; files keep their outputs as they were and the checkpoint
+    aside for the next run)."""
     return await Run(client, sink, options or ExportOptions(), progress, stop).execute(
         incremental=False
     )
