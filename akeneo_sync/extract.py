@@ -1,43 +1,56 @@
-"""Which endpoints make up each resource, and how to read them fast and politely.
+"""Which requests make up each resource, and how to read them fast and politely.
 
 Reference data (attributes, options, categories, families, ...) is small and read concurrently
 into memory, because transforms need it as lookups. Products and product models stream: their
 listing is split into partitions (one per family, plus products without a family) so several
 search_after cursors run at once and keep the client's request slots busy.
+
+Resources are named here, never paths or search operators: those are the client's
+(``client/endpoints.py``, ``client/search.py``).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from akeneo_sync.client import AkeneoClient, Page
-from akeneo_sync.resources import BY_NAME, Resource
+from akeneo_sync.client.endpoints import endpoint as client_endpoint
+from akeneo_sync.client.search import (
+    Search,
+    akeneo_datetime,
+    empty,
+    equals,
+    in_,
+    in_children,
+    merged,
+    replaced,
+    updated_after,
+)
+from akeneo_sync.transform._types import MEDIA_TYPES, SELECT_TYPES
 
 Doc = dict[str, Any]
 
-SELECT_TYPES = frozenset({"pim_catalog_simpleselect", "pim_catalog_multiselect"})
-MEDIA_TYPES = frozenset({"pim_catalog_file", "pim_catalog_image"})
-
-# Offset-paginated structure listings and their paths.
-SIMPLE_LISTINGS = {
-    "locales": "/locales",
-    "currencies": "/currencies",
-    "channels": "/channels",
-    "attribute_groups": "/attribute-groups",
-    "attributes": "/attributes",
-    "families": "/families",
-    "categories": "/categories",
-    "association_types": "/association-types",
-}
-# search_after-only listings that take no limit.
-CURSOR_LISTINGS = {
-    "reference_entities": "/reference-entities",
-    "asset_families": "/asset-families",
-}
+# Top-level reference listings, read side by side once locales answered.
+STRUCTURE = (
+    "currencies",
+    "channels",
+    "attribute_groups",
+    "attributes",
+    "families",
+    "categories",
+    "association_types",
+    "reference_entities",
+    "asset_families",
+    "measurement_families",
+)
+# Nested listings: one request (or more) per parent.
+NESTED = ("attribute_options", "family_variants", "reference_entity_records")
+REFERENCE = ("locales", *STRUCTURE, *NESTED)
+"""Every resource read whole into memory (assets, products and models stream)."""
 
 
 @dataclass
@@ -50,95 +63,64 @@ class Filters:
     categories: list[str] | None = None
     enabled_only: bool = False
     updated_since: datetime | None = None
-    extra: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    extra: Search = field(default_factory=dict)
 
-    def search(self, *, products: bool) -> dict[str, list[dict[str, Any]]]:
-        search: dict[str, list[dict[str, Any]]] = {}
+    def search(self, *, products: bool) -> Search:
+        parts: list[Search] = []
         if self.families:
-            search["family"] = [{"operator": "IN", "value": self.families}]
+            parts.append(in_("family", self.families))
         if self.categories:
-            search["categories"] = [{"operator": "IN CHILDREN", "value": self.categories}]
+            parts.append(in_children(self.categories))
         if self.enabled_only and products:  # product models have no `enabled`
-            search["enabled"] = [{"operator": "=", "value": True}]
+            parts.append(equals("enabled", True))
         if self.updated_since is not None:
-            search["updated"] = [{"operator": ">", "value": akeneo_datetime(self.updated_since)}]
-        for name, conditions in self.extra.items():
-            search.setdefault(name, []).extend(conditions)
-        return search
+            parts.append(updated_after(akeneo_datetime(self.updated_since), "naive"))
+        return merged(*parts, self.extra)
 
     def params(self) -> dict[str, Any]:
         return {"scope": self.channel, "locales": self.locales}
 
 
-def akeneo_datetime(moment: datetime) -> str:
-    """Product filters take a naive ``YYYY-MM-DD hh:mm:ss`` in the server's time zone (UTC on
-    SaaS), not ISO 8601 with an offset (pim-api-docs#156)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%d %H:%M:%S")
-
-
-def strip_links(item: Doc) -> Doc:
-    item.pop("_links", None)
-    return item
-
-
 async def collect(pages: AsyncIterator[list[Doc]]) -> list[Doc]:
-    out: list[Doc] = []
-    async for page in pages:
-        out.extend(strip_links(item) for item in page)
-    return out
+    return [item async for page in pages for item in page]
 
 
 async def read_reference(client: AkeneoClient, wanted: Iterable[str]) -> dict[str, list[Doc]]:
-    """Every reference resource in ``wanted`` (and what lookups need), read concurrently.
-
-    Assets are not reference data (they can be many) and are streamed by ``asset_pages``."""
-    wanted = set(wanted)
+    """Every resource of ``REFERENCE`` (all of them: lookups need them whatever ``wanted`` is),
+    read concurrently."""
     # One request alone first: a wrong URL or credentials fail once, plainly, not eleven times.
-    locales = await collect(client.listing(SIMPLE_LISTINGS["locales"]))
-    first: dict[str, Awaitable[list[Doc]]] = {}
-    for name, path in SIMPLE_LISTINGS.items():
-        if name == "locales":
-            continue
-        first[name] = collect(client.listing(path))
-    for name, path in CURSOR_LISTINGS.items():
-        first[name] = collect(client.cursor_listing(path))
-    first["measurement_families"] = collect(client.pages("/measurement-families"))
-    names = list(first)
-    results = dict(zip(names, await asyncio.gather(*first.values()), strict=True))
+    locales = await collect(client.pages("locales"))
+    first = await asyncio.gather(*(collect(client.pages(name)) for name in STRUCTURE))
+    results = dict(zip(STRUCTURE, first, strict=True))
     results["locales"] = locales
-
-    async def options(attribute: str) -> list[Doc]:
-        docs = await collect(client.attribute_options(attribute))
-        for doc in docs:
-            doc.setdefault("attribute", attribute)
-        return docs
-
-    async def variants(family: str) -> list[Doc]:
-        docs = await collect(client.family_variants(family))
-        for doc in docs:
-            doc["family"] = family
-        return docs
-
-    async def records(entity: str) -> list[Doc]:
-        docs = await collect(client.records(entity))
-        for doc in docs:
-            doc["reference_entity"] = entity
-        return docs
-
-    select_attributes = [a["code"] for a in results["attributes"] if a.get("type") in SELECT_TYPES]
-    second = await asyncio.gather(
-        _flat(options(code) for code in select_attributes),
-        _flat(variants(f["code"]) for f in results["families"]),
-        _flat(records(e["code"]) for e in results["reference_entities"]),
+    parents = {
+        "attribute_options": [
+            a["code"] for a in results["attributes"] if a.get("type") in SELECT_TYPES
+        ],
+        "family_variants": [f["code"] for f in results["families"]],
+        "reference_entity_records": [e["code"] for e in results["reference_entities"]],
+    }
+    nested = await asyncio.gather(
+        *(
+            _flat([collect(client.pages(name, parent=c)) for c in codes])
+            for name, codes in parents.items()
+        )
     )
-    (
-        results["attribute_options"],
-        results["family_variants"],
-        results["reference_entity_records"],
-    ) = second
+    results.update(zip(parents, nested, strict=True))
     return results
+
+
+async def read_changed(
+    client: AkeneoClient, name: str, cursor: str, parents: Iterable[str] = ()
+) -> list[Doc]:
+    """The documents of reference listing ``name`` updated after ``cursor`` (of each parent,
+    for a nested listing)."""
+    spec = client_endpoint(name)
+    assert spec.updated is not None, f"{name} cannot be filtered on updated"
+    search = updated_after(cursor, spec.updated)
+    if spec.parent is None:
+        return await collect(client.pages(name, search=search))
+    return await _flat(collect(client.pages(name, parent=p, search=search)) for p in parents)
 
 
 async def _flat(jobs: Iterable[Awaitable[list[Doc]]]) -> list[Doc]:
@@ -150,7 +132,7 @@ class Partition:
     """One independent search_after cursor over products or product models."""
 
     name: str
-    search: dict[str, list[dict[str, Any]]]
+    search: Search
     start_url: str | None = None
     """Where a checkpointed cursor goes on; None starts from the first page."""
 
@@ -162,15 +144,9 @@ def partitions(filters: Filters, families: Iterable[str], *, products: bool) -> 
     only those are read."""
     base = filters.search(products=products)
     chosen = list(filters.families) if filters.families else sorted(families)
-    out = []
-    for family in chosen:
-        search = dict(base)
-        search["family"] = [{"operator": "IN", "value": [family]}]
-        out.append(Partition(family, search))
+    out = [Partition(family, replaced(base, in_("family", [family]))) for family in chosen]
     if not filters.families and products:  # every product model has a family
-        search = dict(base)
-        search["family"] = [{"operator": "EMPTY"}]
-        out.append(Partition("(no family)", search))
+        out.append(Partition("(no family)", replaced(base, empty("family"))))
     return out
 
 
@@ -179,7 +155,7 @@ PageHandler = Callable[[Partition, Page], Awaitable[None]]
 
 async def read_partitioned(
     client: AkeneoClient,
-    resource: Resource,
+    resource: str,
     parts: list[Partition],
     filters: Filters,
     on_page: PageHandler,
@@ -188,24 +164,22 @@ async def read_partitioned(
     stop: asyncio.Event | None = None,
     params: dict[str, Any] | None = None,
 ) -> None:
-    """Read every partition, ``workers`` cursors at a time; ``on_page`` gets each page (its
-    items without ``_links``). Setting ``stop`` ends the reading between two pages."""
+    """Read every partition, ``workers`` cursors at a time; ``on_page`` gets each page.
+    Setting ``stop`` ends the reading between two pages."""
     queue: asyncio.Queue[Partition] = asyncio.Queue()
     for part in parts:
         queue.put_nowait(part)
-    listing = client.products if resource is BY_NAME["products"] else client.product_models
 
     async def worker() -> None:
         while not queue.empty() and not (stop and stop.is_set()):
             part = queue.get_nowait()
-            pages = (
-                client.pages(part.start_url)
-                if part.start_url
-                else listing(part.search, **{**filters.params(), **(params or {})})
+            pages = client.pages(
+                resource,
+                search=part.search,
+                start_url=part.start_url,
+                **{**filters.params(), **(params or {})},
             )
             async for page in pages:
-                for item in page:
-                    strip_links(item)
                 await on_page(part, page)
                 if stop and stop.is_set():
                     return
@@ -219,38 +193,19 @@ async def read_partitioned(
 
 
 async def search_pages(
-    client: AkeneoClient,
-    resource: Resource,
-    searches: Iterable[dict[str, list[dict[str, Any]]]],
-    filters: Filters,
+    client: AkeneoClient, resource: str, searches: Iterable[Search], filters: Filters
 ) -> AsyncIterator[Page]:
     """Pages of several searches one after the other (small result sets: changes, lookups)."""
-    listing = client.products if resource is BY_NAME["products"] else client.product_models
     for search in searches:
-        async for page in listing(search, **filters.params()):
-            for item in page:
-                strip_links(item)
+        async for page in client.pages(resource, search=search, **filters.params()):
             yield page
 
 
-def chunks(items: Iterable[str], size: int = 100) -> Iterator[list[str]]:
-    """Akeneo caps ``IN`` lists (800 on SaaS, 100 identifiers): ask in slices."""
-    batch: list[str] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-async def asset_pages(client: AkeneoClient, families: Iterable[str]) -> AsyncIterator[list[Doc]]:
+async def asset_pages(
+    client: AkeneoClient, families: Iterable[str], search: Search | None = None
+) -> AsyncIterator[Page]:
     for family in families:
-        async for page in client.assets(family):
-            for item in page:
-                strip_links(item)
-                item.setdefault("asset_family_code", family)
+        async for page in client.pages("assets", parent=family, search=search):
             yield page
 
 

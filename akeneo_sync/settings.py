@@ -51,6 +51,11 @@ class Connection:
 
     __str__ = __repr__
 
+    @classmethod
+    def from_env(cls, config_file: str | Path | None = None) -> Connection:
+        """From the ``AKENEO_*`` variables, then ``config_file``'s ``[akeneo]`` table."""
+        return load_connection({}, config_file)
+
     def client_kwargs(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 

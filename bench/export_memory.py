@@ -23,7 +23,7 @@ CHILD = r"""
 import asyncio, json, sys, time
 from akeneo_sync.client import AkeneoClient
 from akeneo_sync.sinks import open_sink
-from akeneo_sync.sync import ExportOptions, export
+from akeneo_sync.run import ExportOptions, export
 
 async def main():
     async with AkeneoClient(sys.argv[1], client_id="demo", client_secret="demo-secret",

@@ -24,16 +24,16 @@ import httpx
 
 from akeneo_sync.client import AkeneoClient
 from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
+from akeneo_sync.run import ExportOptions, Report, sync
 from akeneo_sync.sinks import open_sink
-from akeneo_sync.sync import ExportOptions, Summary, sync
 
 
 def client_for(server: EmulatorServer) -> AkeneoClient:
     return AkeneoClient(**server.credentials())
 
 
-def run(server: EmulatorServer, dest: str, options: ExportOptions) -> tuple[Summary, float]:
-    async def go() -> Summary:
+def run(server: EmulatorServer, dest: str, options: ExportOptions) -> tuple[Report, float]:
+    async def go() -> Report:
         async with client_for(server) as client:
             return await sync(client, open_sink(dest), options)
 

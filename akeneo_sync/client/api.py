@@ -10,8 +10,10 @@ import httpx
 import orjson
 
 from akeneo_sync.client.auth import BearerAuth, PasswordAuth
+from akeneo_sync.client.endpoints import MEDIA_DOWNLOAD, endpoint
 from akeneo_sync.client.http import AkeneoHttp, HttpStats, RetryPolicy
 from akeneo_sync.client.paging import Page, iter_pages
+from akeneo_sync.client.search import Search
 from akeneo_sync.errors import ConfigError
 
 API = "/api/rest/v1"
@@ -89,57 +91,56 @@ class AkeneoClient:
 
     # -- listings ---------------------------------------------------------------------------
 
-    def pages(self, path: str, params: dict[str, Any] | None = None) -> AsyncIterator[Page]:
-        """A listing from its path under /api/rest/v1, or from a saved absolute ``next_url``."""
-        return iter_pages(self.http, path if "://" in path else API + path, params)
-
-    def products(self, search: dict[str, Any] | None = None, **params: Any) -> AsyncIterator[Page]:
-        return self.pages("/products-uuid", _search_after(search, params))
-
-    def product_models(
-        self, search: dict[str, Any] | None = None, **params: Any
+    def pages(
+        self,
+        resource: str,
+        *,
+        parent: str | None = None,
+        search: Search | None = None,
+        start_url: str | None = None,
+        **params: Any,
     ) -> AsyncIterator[Page]:
-        return self.pages("/product-models", _search_after(search, params))
+        """The pages of ``resource``'s listing (``parent``: the code of a nested listing's
+        parent), each item without ``_links`` and with its parent's code; ``start_url``, a page's
+        saved ``next_url``, goes on from there."""
+        spec = endpoint(resource)
+        if start_url is not None:
+            pages = iter_pages(self.http, start_url)
+        else:
+            path = API + spec.path.format(parent=_seg(parent or ""))
+            query = _encode({"search": search, **params})
+            if spec.paging == "offset":
+                query = {"limit": PAGE_SIZE, **query}
+            elif spec.paging == "search_after":
+                query = {"pagination_type": "search_after", "limit": PAGE_SIZE, **query}
+            pages = iter_pages(self.http, path, query or None)
+        return _documents(pages, spec.parent_field, parent)
 
-    def listing(self, path: str, **params: Any) -> AsyncIterator[Page]:
-        """An offset-paginated structure listing (families, attributes, categories, ...)."""
-        return self.pages(path, {"limit": PAGE_SIZE, **_encode(params)})
-
-    def cursor_listing(self, path: str, **params: Any) -> AsyncIterator[Page]:
-        """Reference entities, records, asset families and assets: search_after is their only
-        mode and they take no ``limit``."""
-        return self.pages(path, _encode(params) or None)
-
-    def family_variants(self, family: str) -> AsyncIterator[Page]:
-        return self.listing(f"/families/{_seg(family)}/variants")
-
-    def attribute_options(self, attribute: str) -> AsyncIterator[Page]:
-        return self.listing(f"/attributes/{_seg(attribute)}/options")
-
-    def records(self, entity: str, **params: Any) -> AsyncIterator[Page]:
-        return self.cursor_listing(f"/reference-entities/{_seg(entity)}/records", **params)
-
-    def assets(self, family: str, **params: Any) -> AsyncIterator[Page]:
-        return self.cursor_listing(f"/asset-families/{_seg(family)}/assets", **params)
-
-    async def count(
-        self, path: str, search: dict[str, Any] | None = None, **params: Any
-    ) -> int | None:
-        """``items_count`` of an offset listing (one request, one item), or None if the
-        endpoint does not count."""
+    async def count(self, resource: str, search: Search | None = None, **params: Any) -> int | None:
+        """``items_count`` of a listing (one request, one item), or None if it does not count."""
+        spec = endpoint(resource)
+        if not spec.countable:
+            return None
         query = {"limit": 1, "with_count": "true", **_encode({"search": search, **params})}
-        body = await self.http.get_json(API + path, params=query)
+        body = await self.http.get_json(API + spec.path, params=query)
         count = body.get("items_count") if isinstance(body, dict) else None
         return int(count) if count is not None else None
 
-    async def get(self, path: str, **params: Any) -> Any:
-        return await self.http.get_json(API + path, params=_encode(params) or None)
-
     async def download_media(self, code: str, write: Callable[[bytes], object]) -> int:
         # Media codes hold slashes ("a/b/c/d/<sha1>_name.jpg"): encode each segment, keep "/".
-        return await self.http.download(
-            f"{API}/media-files/{quote(code, safe='/')}/download", write
-        )
+        path = MEDIA_DOWNLOAD.format(code=quote(code, safe="/"))
+        return await self.http.download(API + path, write)
+
+
+async def _documents(
+    pages: AsyncIterator[Page], parent_field: str | None, parent: str | None
+) -> AsyncIterator[Page]:
+    async for page in pages:
+        for item in page:
+            item.pop("_links", None)
+            if parent_field:
+                item.setdefault(parent_field, parent)
+        yield page
 
 
 def _encode(params: dict[str, Any]) -> dict[str, Any]:
@@ -158,11 +159,3 @@ def _encode(params: dict[str, Any]) -> dict[str, Any]:
         else:
             out[key] = value
     return out
-
-
-def _search_after(search: dict[str, Any] | None, params: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "pagination_type": "search_after",
-        "limit": PAGE_SIZE,
-        **_encode({"search": search, **params}),
-    }

@@ -18,14 +18,23 @@ SIMPLE_SELECT = "pim_catalog_simpleselect"
 MULTI_SELECT = "pim_catalog_multiselect"
 REF_ENTITY = "akeneo_reference_entity"
 REF_ENTITY_MULTI = "akeneo_reference_entity_collection"
+FILE = "pim_catalog_file"
+IMAGE = "pim_catalog_image"
+
+SELECT_TYPES = frozenset({SIMPLE_SELECT, MULTI_SELECT})
+"""Attributes with options (``/attributes/{code}/options``)."""
+MEDIA_TYPES = frozenset({FILE, IMAGE})
+"""Attributes whose data is a media file code."""
+RECORD_TYPES = frozenset({REF_ENTITY, REF_ENTITY_MULTI})
+"""Attributes whose data is reference entity record codes."""
 
 _KIND_OF_TYPE: dict[str, Kind] = {
     IDENTIFIER: "text",
     "pim_catalog_text": "text",
     "pim_catalog_textarea": "text",
     "pim_catalog_date": "text",
-    "pim_catalog_file": "text",
-    "pim_catalog_image": "text",
+    FILE: "text",
+    IMAGE: "text",
     SIMPLE_SELECT: "text",
     REF_ENTITY: "text",
     "pim_reference_data_simpleselect": "text",

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from akeneo_sync.transform._types import (
+    LABELLED_TYPES,
     MULTI_SELECT,
     REF_ENTITY,
     REF_ENTITY_MULTI,
@@ -144,7 +145,6 @@ class Lookups:
 
 
 _NO_LABEL = object()
-LABELLED_TYPES = frozenset({SIMPLE_SELECT, MULTI_SELECT, REF_ENTITY, REF_ENTITY_MULTI})
 
 
 def apply_labels(doc: Mapping[str, Any], lookups: Lookups) -> Doc:

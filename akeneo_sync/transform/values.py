@@ -270,3 +270,30 @@ def product_value_tuples(doc: Mapping[str, Any], attributes: Mapping[str, Any]) 
                     )
                 )
     return rows
+
+
+def associates_with(doc: Mapping[str, Any], targets: Mapping[str, set[str]]) -> bool:
+    """Whether a stored product or model (a document, or a flat row with ``X_SELL-products``
+    columns) associates with one of ``targets`` (``{"products": uuids, "product_models":
+    codes}``)."""
+    for column, cell in doc.items():  # a flat row: ``X_SELL-products`` = "uuid1,uuid2"
+        kind = column.rsplit("-", 1)[-1] if isinstance(cell, str) else ""
+        if kind in targets and targets[kind] & set(cell.split(",")):
+            return True
+    for kind in ("associations", "quantified_associations"):
+        for links in (doc.get(kind) or {}).values():
+            if not isinstance(links, Mapping):
+                continue
+            for name, items in links.items():
+                wanted = targets.get(name)
+                if not wanted or not isinstance(items, list):
+                    continue
+                for item in items:
+                    ref = (
+                        item.get("uuid") or item.get("identifier")
+                        if isinstance(item, dict)
+                        else item
+                    )
+                    if ref in wanted:
+                        return True
+    return False

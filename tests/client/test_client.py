@@ -38,7 +38,7 @@ def client_for(url: str, **kwargs: Any) -> AkeneoClient:
 
 
 async def all_uuids(client: AkeneoClient) -> list[str]:
-    return [p["uuid"] async for page in client.products() for p in page]
+    return [p["uuid"] async for page in client.pages("products") for p in page]
 
 
 def test_walks_every_product_once(server: EmulatorServer) -> None:
@@ -61,7 +61,7 @@ def test_expired_token_is_refreshed_and_the_request_replayed(server: EmulatorSer
             assert isinstance(auth, PasswordAuth)
             auth._clock = lambda: 0.0  # frozen: the token always looks fresh to the client
             count = 0
-            async for page in client.products():
+            async for page in client.pages("products"):
                 count += len(page)
                 if count == 100:  # two hours pass on the server: the token expires there
                     oracle.http.post("/_emulator/clock", json={"advance": 7200}).raise_for_status()
@@ -85,7 +85,7 @@ def test_token_refreshed_before_expiry(server: EmulatorServer) -> None:
             assert isinstance(client.auth, PasswordAuth)
             client.auth._clock = lambda: now[0]
             count = 0
-            async for page in client.products():
+            async for page in client.pages("products"):
                 count += len(page)
                 now[0] += 95
                 oracle.http.post("/_emulator/clock", json={"advance": 95}).raise_for_status()
@@ -101,12 +101,12 @@ def test_token_refreshed_before_expiry(server: EmulatorServer) -> None:
 def test_refused_refresh_token_falls_back_to_password_login(server: EmulatorServer) -> None:
     async def go() -> PasswordAuth:
         async with client_for(server.url) as client:
-            await client.get("/channels")
+            await client.count("channels")
             auth = client.auth
             assert isinstance(auth, PasswordAuth)
             auth.refresh_token = "revoked"
             auth.access_token = "expired"
-            await client.get("/channels")
+            await client.count("channels")
             return auth
 
     auth = asyncio.run(go())
@@ -118,7 +118,7 @@ def test_wrong_credentials_say_so(server: EmulatorServer) -> None:
         async with AkeneoClient(
             server.url, client_id="demo", client_secret="nope", username="demo", password="demo"
         ) as client:
-            await client.get("/channels")
+            await client.count("channels")
 
     with pytest.raises(AuthError, match="client_id"):
         asyncio.run(go())
@@ -153,7 +153,7 @@ def test_gives_up_with_the_last_error_after_the_attempts(server: EmulatorServer)
 
     async def go() -> None:
         async with client_for(server.url, retry=RetryPolicy(attempts=3, initial=0.01)) as client:
-            await client.get("/channels")
+            await client.count("channels")
 
     with pytest.raises(RetryableError, match=r"-> 50[023]"):
         asyncio.run(go())
@@ -162,7 +162,7 @@ def test_gives_up_with_the_last_error_after_the_attempts(server: EmulatorServer)
 def test_a_closed_port_fails_fast() -> None:
     async def go() -> None:
         async with client_for("http://127.0.0.1:9") as client:
-            await client.get("/channels")
+            await client.count("channels")
 
     started = time.monotonic()
     with pytest.raises(ClientError, match="cannot connect"):
@@ -185,7 +185,7 @@ def test_a_repeated_next_link_is_an_error_not_an_endless_loop() -> None:
     async def go() -> int:
         seen = 0
         async with client_for("http://pim", transport=httpx.MockTransport(handler)) as client:
-            async for page in client.listing("/channels"):
+            async for page in client.pages("channels"):
                 seen += len(page)
         return seen
 
@@ -203,6 +203,6 @@ def test_relative_next_links_resolve_against_the_base_url() -> None:
 
     async def go() -> list[int]:
         async with client_for("http://pim", transport=httpx.MockTransport(handler)) as client:
-            return [c["code"] async for page in client.listing("/channels") for c in page]
+            return [c["code"] async for page in client.pages("channels") for c in page]
 
     assert asyncio.run(go()) == [1, 2, 3]

@@ -8,8 +8,8 @@ import pytest
 
 from akeneo_sync.client import AkeneoClient
 from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
+from akeneo_sync.run import ExportOptions, Report, export
 from akeneo_sync.sinks import open_sink
-from akeneo_sync.sync import ExportOptions, Summary, export
 from tests.oracle import Oracle
 
 PRODUCTS = 300
@@ -26,10 +26,10 @@ def oracle(emulator: EmulatorServer) -> Oracle:
     return Oracle(emulator.url)
 
 
-def run_export(url: str, dest: str, **options: Any) -> Summary:
+def run_export(url: str, dest: str, **options: Any) -> Report:
     fmt = options.pop("format", None)
 
-    async def go() -> Summary:
+    async def go() -> Report:
         async with AkeneoClient(
             url, client_id="demo", client_secret="demo-secret", username="demo", password="demo"
         ) as client:

@@ -19,8 +19,8 @@ from canonical import by_key, flat_canonical, resource_hash
 from akeneo_sync import resources as res
 from akeneo_sync.client import AkeneoClient
 from akeneo_sync.emulator import EmulatorServer
+from akeneo_sync.run import ExportOptions, Report, export, sync
 from akeneo_sync.sinks import open_sink
-from akeneo_sync.sync import ExportOptions, Summary, export, sync
 
 V1 = "/api/rest/v1"
 P = V1 + "/products-uuid"
@@ -114,8 +114,8 @@ def run_sync(
     full: bool = False,
     fmt: str | None = None,
     **options: Any,
-) -> Summary:
-    async def go() -> Summary:
+) -> Report:
+    async def go() -> Report:
         async with client_for(server) as client:
             sink = open_sink(dest, format=fmt)
             return await sync(client, sink, ExportOptions(**options), full=full)
@@ -127,10 +127,8 @@ def run_sync(
     return asyncio.run(go())
 
 
-def run_export(
-    server: EmulatorServer, dest: str, fmt: str | None = None, **options: Any
-) -> Summary:
-    async def go() -> Summary:
+def run_export(server: EmulatorServer, dest: str, fmt: str | None = None, **options: Any) -> Report:
+    async def go() -> Report:
         async with client_for(server) as client:
             return await export(client, open_sink(dest, format=fmt), ExportOptions(**options))
 

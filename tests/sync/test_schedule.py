@@ -17,7 +17,7 @@ from test_resume import cli_args
 
 from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
 from akeneo_sync.errors import ConfigError
-from akeneo_sync.schedule import next_delay, parse_cadence, parse_duration
+from akeneo_sync.run.schedule import next_delay, parse_cadence, parse_duration
 
 
 @pytest.fixture()

@@ -20,8 +20,8 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from akeneo_sync.pipeline import NoProgress
-from akeneo_sync.sync import Summary
+from akeneo_sync.run.options import Report
+from akeneo_sync.run.pipeline import NoProgress
 
 log = logging.getLogger("akeneo_sync")
 
@@ -118,7 +118,7 @@ class LogProgress(NoProgress):
         log.info("%s: %d done in %.1f s", resource, self._done.get(resource, 0), elapsed)
 
 
-def print_summary(console: Console, summary: Summary, destination: str) -> None:
+def print_summary(console: Console, summary: Report, destination: str) -> None:
     table = Table(title=f"{summary.mode} export to {destination}", title_justify="left")
     table.add_column("resource")
     table.add_column("records", justify="right")

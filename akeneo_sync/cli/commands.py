@@ -1,4 +1,5 @@
-"""The ``akeneo-sync`` command: parse flags, call the library, map errors to exit codes."""
+"""The ``akeneo-sync`` commands: parse flags, call the library (``akeneo_sync.api``), map errors to
+exit codes."""
 
 from __future__ import annotations
 
@@ -15,22 +16,16 @@ import click
 import orjson
 from rich.console import Console
 
-from akeneo_sync import __version__
+from akeneo_sync import __version__, api
 from akeneo_sync import resources as res
-from akeneo_sync.client import AkeneoClient
-from akeneo_sync.console import BarProgress, LogProgress, print_summary, setup_logging
-from akeneo_sync.errors import AkeneoSyncError, ConfigError, LockedError
+from akeneo_sync.cli.console import BarProgress, LogProgress, print_summary, setup_logging
+from akeneo_sync.errors import AkeneoSyncError, ConfigError
 from akeneo_sync.extract import Filters
-from akeneo_sync.pipeline import NoProgress
-from akeneo_sync.schedule import (
-    install_stop_handlers,
-    parse_cadence,
-    parse_duration,
-    run_repeatedly,
-)
+from akeneo_sync.run.options import ExportOptions, Report
+from akeneo_sync.run.pipeline import NoProgress
+from akeneo_sync.run.schedule import install_stop_handlers, parse_cadence, parse_duration
 from akeneo_sync.settings import Connection, load_connection
 from akeneo_sync.sinks import open_sink
-from akeneo_sync.sync import ExportOptions, Run
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
 log = logging.getLogger("akeneo_sync")
@@ -268,36 +263,28 @@ def run_command(
     every: timedelta | None = None,
 ) -> None:
     setup_logging(kwargs["verbose"], kwargs["quiet"])
-    destination = kwargs["destination"]
-    fmt, prefix = kwargs.get("file_format"), kwargs["table_prefix"]
     err = Console(stderr=True)
+    destination = kwargs["destination"]
+    shown = open_sink(destination, format=kwargs.get("file_format")).url  # secrets masked
 
-    runs = 0
-
-    async def once(stop: asyncio.Event) -> None:
-        nonlocal runs
-        runs += 1
-        sink = open_sink(destination, format=fmt, table_prefix=prefix)
-        client = AkeneoClient(**connection.client_kwargs(), concurrency=kwargs["concurrency"])
-        async with client:
-            progress = _progress(err, kwargs["quiet"])
-            try:
-                with progress:
-                    summary = await Run(client, sink, options, progress, stop).execute(
-                        incremental=incremental
-                    )
-            except AkeneoSyncError as exc:
-                if every is None or (runs == 1 and isinstance(exc, LockedError)):
-                    raise  # a second scheduler on one destination is refused, not queued
-                # A scheduled sync logs the failure and tries again at the next tick.
-                log.error("run failed: %s", exc)
-                return
-        print_summary(Console(), summary, sink.url)
+    async def once(stop: asyncio.Event) -> Report:
+        with _progress(err, kwargs["quiet"]) as progress:
+            return await api.run_async(
+                destination,
+                connection,
+                options,
+                incremental=incremental,
+                format=kwargs.get("file_format"),
+                table_prefix=kwargs["table_prefix"],
+                concurrency=kwargs["concurrency"],
+                progress=progress,
+                stop=stop,
+            )
 
     async def main() -> None:
         stop = asyncio.Event()
         install_stop_handlers(stop)
-        await run_repeatedly(once, every, stop)
+        await api.sync_every(every, once, stop, lambda r: print_summary(Console(), r, shown))
 
     asyncio.run(main())
 
@@ -341,26 +328,7 @@ def check_command(**kwargs: Any) -> None:
     """
     connection = _connection(kwargs)
     setup_logging(kwargs["verbose"], kwargs["quiet"])
-    counted = {
-        "products": "/products-uuid",
-        "product_models": "/product-models",
-        "families": "/families",
-        "attributes": "/attributes",
-        "categories": "/categories",
-        "channels": "/channels",
-        "locales": "/locales",
-        "currencies": "/currencies",
-        "association_types": "/association-types",
-    }
-
-    async def go() -> dict[str, int | None]:
-        async with AkeneoClient(
-            **connection.client_kwargs(), concurrency=kwargs["concurrency"]
-        ) as client:
-            counts = await asyncio.gather(*(client.count(path) for path in counted.values()))
-            return dict(zip(counted, counts, strict=True))
-
-    counts = asyncio.run(go())
+    counts = asyncio.run(api.count(connection, concurrency=kwargs["concurrency"]))
     click.echo(f"connected to {connection.url} as {connection.username or 'an App token'}")
     for name, count in counts.items():
         click.echo(f"  {name:<20} {'?' if count is None else f'{count:,}'}")
