@@ -24,7 +24,7 @@ _EXPORTS = {
     "ExportOptions": "akeneo_sync.run.options",
     "Filters": "akeneo_sync.extract",
     "Report": "akeneo_sync.run.options",
-    "Session": "akeneo_sync.session",
+    "Session": "akeneo_sync.run.session",
     "count": "akeneo_sync.api",
     "export": "akeneo_sync.api",
     "run_async": "akeneo_sync.api",
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
     from akeneo_sync.errors import AkeneoSyncError
     from akeneo_sync.extract import Filters
     from akeneo_sync.run.options import ExportOptions, Report
-    from akeneo_sync.session import Session
+    from akeneo_sync.run.session import Session
     from akeneo_sync.settings import Connection
 
 

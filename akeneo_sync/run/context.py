@@ -1,74 +1,100 @@
-"""Everything one run shares, built once: the client, the sink behind its thread and writer, the
-options, the reference data and its lookups, the model store and the stop signal.
+"""What every read of one session shares, built once: the client, the options, the reference
+data and its lookups, the model store, the stop signal, and the caller's stored data.
 
-Steps (``full``, ``incremental``, ``deletions``) take the context, read from it, write documents
-through ``ctx.writer`` and return a ``Report`` of what they did; none of them writes the state.
+The readers (``reference``, ``full``, ``incremental``, ``deletions``) take a ``ReadContext`` and
+yield ``Batch``es; they never write anywhere. ``Session`` (the pull side) hands the batches to its
+caller; the runner (the push side) hands them to a sink.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from akeneo_sync import extract
 from akeneo_sync import resources as res
 from akeneo_sync.client import AkeneoClient
+from akeneo_sync.client.search import Search
 from akeneo_sync.extract import Doc
-from akeneo_sync.run.media import MediaFetcher
 from akeneo_sync.run.modelstore import ModelStore
 from akeneo_sync.run.options import ExportOptions
-from akeneo_sync.run.pipeline import Progress, SinkThread, Writer
 from akeneo_sync.run.state import Marks
-from akeneo_sync.sinks.base import Sink
 from akeneo_sync.transform.lookups import Lookups, apply_labels, enrich_category
 from akeneo_sync.transform.variants import merge_chain, restrict_values
 
-PAGE = 100  # documents per queued piece, as Akeneo pages them
+Key = tuple[Any, ...]
+PAGE = 100  # documents per batch, as Akeneo pages them
+
+
+class StoredView(Protocol):
+    """What the caller already stored, read-only: every sink is one. The incremental reads use
+    it to diff reference data, find deletions and look parents up."""
+
+    def read(self, resource: res.Resource) -> Iterator[Doc]: ...
+    def keys(self, resource: res.Resource) -> Iterator[Key]: ...
+    def get(self, resource: res.Resource, keys: Collection[Key]) -> Iterator[Doc]: ...
+
+
+@dataclass
+class Batch:
+    """A piece of one resource's read: documents to upsert, keys deleted upstream, and the
+    resource's state to resume from once this batch is stored."""
+
+    resource: res.Resource
+    docs: list[Doc] = field(default_factory=list)
+    deleted: list[Key] = field(default_factory=list)
+    position: Mapping[str, Any] | None = None
 
 
 @dataclass
 class Reference:
-    """The reference data a run works with, and where it came from."""
+    """The reference data a session works with, and where it came from."""
 
     docs: dict[str, list[Doc]]
     light: bool = False
-    """From the destination plus its ``updated`` changes, not re-read whole."""
+    """From the stored data plus its ``updated`` changes, not re-read whole."""
     how: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
-class RunContext:
+class ReadContext:
     client: AkeneoClient
-    sink: Sink
-    thread: SinkThread
-    writer: Writer
     options: ExportOptions
-    progress: Progress
-    stop: asyncio.Event
-    chosen: list[res.Resource]
-    previous: Mapping[str, Any] = field(default_factory=dict)
-    """The state the destination held when the run started (read-only)."""
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    stored: StoredView | None = None
+    """The caller's stored data, if any: what incremental reads compare with."""
+    documents: bool = True
+    """Whether ``stored`` gives documents back (flat rows do not)."""
     marks: Marks = field(default_factory=Marks)
-    reference: Reference = field(default_factory=lambda: Reference({}))
+    reference: Reference | None = None
     attributes: dict[str, Doc] = field(default_factory=dict)
     lookups: Lookups = field(default_factory=Lookups)
     models: ModelStore = field(default_factory=ModelStore)
-    media: MediaFetcher | None = None
-    _stored: dict[str, dict[Any, Doc]] = field(default_factory=dict)
+    models_loaded: bool = False
+    """Every product model of the chosen families is in ``models`` (a full read)."""
+    changed_models: dict[str, set[str]] = field(default_factory=dict)
+    """Per cursor: the models an incremental read found changed since it."""
+    relabel: list[Search] = field(default_factory=list)
+    """Product and model searches that find every document showing a label that moved."""
+    written: dict[str, set[Key]] = field(default_factory=dict)
+    """Keys an incremental read handed out, per resource (for the deletion count check)."""
+    _stored_docs: dict[str, dict[Any, Doc]] = field(default_factory=dict)
+    _value_locales: list[str] | None = None
+    off_loop: Any = None
+    """Runs a stored-view call off the event loop (the sink's thread); None: inline."""
+    how: dict[str, str] = field(default_factory=dict)
+    """Per resource, how it was read (for the report)."""
 
-    @property
-    def wanted(self) -> set[str]:
-        return {r.name for r in self.chosen}
-
-    @property
-    def families(self) -> list[str]:
-        return [f["code"] for f in self.reference.docs["families"]]
+    async def ref(self) -> Reference:
+        """The reference data, read whole on first use."""
+        if self.reference is None:
+            self.use_reference(Reference(await extract.read_reference(self.client, ())))
+        assert self.reference is not None
+        return self.reference
 
     def use_reference(self, reference: Reference) -> None:
-        """Take the run's reference data: attributes and lookups follow from it."""
         self.reference = reference
         docs = reference.docs
         self.attributes.update((a["code"], a) for a in docs["attributes"])
@@ -85,6 +111,11 @@ class RunContext:
         channel = next((c for c in docs["channels"] if c["code"] == filters.channel), {})
         self._value_locales = filters.locales or channel.get("locales")
 
+    @property
+    def families(self) -> list[str]:
+        assert self.reference is not None
+        return [f["code"] for f in self.reference.docs["families"]]
+
     def finish(self, doc: Doc) -> Doc:
         """A product or model merged with its chain (``self.models``) and labelled."""
         merged = merge_chain(doc, self.models, self.attributes)
@@ -98,33 +129,31 @@ class RunContext:
             return [enrich_category(doc, self.lookups) for doc in docs]
         return docs
 
-    async def write_products(self, docs: list[Doc]) -> None:
-        if self.media:
-            self.media.fetch(
-                code for doc in docs for code in extract.media_codes(doc, self.attributes)
-            )
-        await self.writer.put(res.PRODUCTS, docs)
+    async def call(self, fn: Any, *args: Any) -> Any:
+        if self.off_loop is not None:
+            return await self.off_loop(fn, *args)
+        return fn(*args)
 
-    async def done(self, name: str) -> None:
-        await self.writer.then(functools.partial(self.progress.finish, name))
-
-    def stored_documents(self) -> bool:
-        """Whether the destination gives back the documents it stores (flat rows are no way
-        back to documents)."""
-        return not getattr(self.sink, "flat", False)
-
-    def stored_models_usable(self) -> bool:
-        """Whether the destination holds the product models as documents this run can merge
-        with."""
-        return "product_models" in self.wanted and self.stored_documents()
-
-    async def stored(self, resource: res.Resource) -> dict[Any, Doc]:
-        """The destination's documents of ``resource`` by key, read at most once a run: the
-        read the light reference makes before anything is written serves the diff too."""
-        found = self._stored.get(resource.name)
+    async def stored_docs(self, resource: res.Resource) -> dict[Any, Doc]:
+        """The stored documents of ``resource`` by key (none without a stored view), read at
+        most once a session: the light reference's read serves the diff too."""
+        found = self._stored_docs.get(resource.name)
         if found is None:
-            docs = await self.thread.call(lambda: list(self.sink.read(resource)))
-            found = self._stored[resource.name] = {resource.key_of(d): d for d in docs}
+            docs: list[Doc] = []
+            if self.stored is not None:
+                stored = self.stored
+                docs = await self.call(lambda: list(stored.read(resource)))
+            found = self._stored_docs[resource.name] = {resource.key_of(d): d for d in docs}
         return found
 
-    _value_locales: list[str] | None = None
+    def stored_models(self) -> bool:
+        """Whether the stored data holds product models as documents to merge with."""
+        return (
+            self.stored is not None
+            and self.documents
+            and "product_models" in self.options.resources
+        )
+
+    def remember(self, resource: res.Resource, docs: list[Doc]) -> None:
+        """Keys handed out by an incremental read (its few changes)."""
+        self.written.setdefault(resource.name, set()).update(resource.key_of(d) for d in docs)

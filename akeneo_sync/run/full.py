@@ -1,101 +1,100 @@
-"""A full run: every resource read whole, products checkpointed as they come.
+"""Full reads of the streamed resources: assets, product models and products.
 
 Product models are read first into the model store, because every variant product needs its
-chain; products are then read by several search_after cursors at once (``extract.partitions``).
-Every ``checkpoint_every`` products a checkpoint commits how far each cursor got, so a run
-killed at any point resumes from there (``state.Marks``)."""
+chain. Products are read by several search_after cursors at once (``extract.partitions``); each
+batch carries how far every cursor got (``position``), so a reader that stores it can resume an
+interrupted read from there."""
 
 from __future__ import annotations
 
 import asyncio
-import functools
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
+from typing import Any
 
 from akeneo_sync import extract
 from akeneo_sync import resources as res
 from akeneo_sync.client import Page
 from akeneo_sync.extract import Filters, Partition
-from akeneo_sync.run.context import PAGE, RunContext
-from akeneo_sync.run.options import Report
-from akeneo_sync.run.state import checkpoint_state
+from akeneo_sync.run.context import PAGE, Batch, ReadContext
 
 
-async def run_full(ctx: RunContext) -> Report:
-    report = Report()
-    for resource in ctx.chosen:
-        report.how[resource.name] = "full"
-        if resource.name in ctx.reference.docs:
-            docs = ctx.prepare(resource, ctx.reference.docs[resource.name])
-            ctx.progress.start(resource.name, len(docs))
-            await ctx.writer.put(resource, docs)
-            await ctx.done(resource.name)
-    if res.ASSETS in ctx.chosen:
-        ctx.marks.mark("assets")
-        ctx.progress.start("assets", None)
-        families = [f["code"] for f in ctx.reference.docs["asset_families"]]
-        async for page in extract.asset_pages(ctx.client, families):
-            await ctx.writer.put(res.ASSETS, page)
-        await ctx.done("assets")
-    if ctx.wanted & {"products", "product_models"}:
-        await _read_all_models(ctx)
-    if "products" in ctx.wanted and not ctx.stop.is_set():
-        await _read_all_products(ctx)
-    return report
+async def read_assets(ctx: ReadContext, search: Any = None) -> AsyncIterator[Batch]:
+    ctx.marks.mark("assets")
+    reference = await ctx.ref()
+    families = [f["code"] for f in reference.docs["asset_families"]]
+    async for page in extract.asset_pages(ctx.client, families, search):
+        yield Batch(res.ASSETS, page)
 
 
-async def _read_all_models(ctx: RunContext) -> None:
-    """All product models of the chosen families, kept in the model store because every
-    variant product needs its chain; written merged."""
+def model_filters(ctx: ReadContext) -> Filters:
+    """Models are read unscoped: a variant in the channel's tree may have a parent that is not."""
+    return Filters(families=ctx.options.filters.families)
+
+
+async def load_models(ctx: ReadContext) -> None:
+    """Every product model of the chosen families into the model store, once a session."""
+    if ctx.models_loaded:
+        return
+    await ctx.ref()
     ctx.marks.mark("product_models")
-    model_filters = Filters(families=ctx.options.filters.families)
-    total = await ctx.client.count("product_models", model_filters.search(products=False))
-    ctx.progress.start("product_models", total)
+    filters = model_filters(ctx)
 
     async def keep(_: Partition, page: Page) -> None:
         ctx.models.update_many(page)
 
-    # Models are read unscoped: a variant in the channel's tree may have a parent that is not.
-    parts = extract.partitions(model_filters, ctx.families, products=False)
-    await extract.read_partitioned(ctx.client, "product_models", parts, model_filters, keep)
-    if "product_models" in ctx.wanted:
-        for batch in ctx.models.docs(PAGE):  # queue-sized pieces: memory stays flat
-            await ctx.writer.put(res.PRODUCT_MODELS, [ctx.finish(m) for m in batch])
-    await ctx.done("product_models")
+    parts = extract.partitions(filters, ctx.families, products=False)
+    await extract.read_partitioned(ctx.client, "product_models", parts, filters, keep)
+    ctx.models_loaded = True
 
 
-async def _read_all_products(ctx: RunContext) -> None:
+async def read_models(ctx: ReadContext) -> AsyncIterator[Batch]:
+    await load_models(ctx)
+    for batch in ctx.models.docs(PAGE):  # batch-sized pieces: memory stays flat
+        yield Batch(res.PRODUCT_MODELS, [ctx.finish(m) for m in batch])
+
+
+async def read_products(
+    ctx: ReadContext, positions: Mapping[str, str | None] | None = None
+) -> AsyncIterator[Batch]:
+    """Every product; each batch's ``position`` says how far every cursor got once it is
+    stored (``positions``: the ones of such a position, to go on from)."""
+    await load_models(ctx)
     ctx.marks.mark("products")
+    started = ctx.marks.queried["products"].isoformat()
     filters = ctx.options.filters
-    total = await ctx.client.count("products", filters.search(products=True))
-    ctx.progress.start("products", total)
-    positions = ctx.marks.positions.setdefault("products", {})
+    reached: dict[str, str | None] = dict(positions or {})
     parts = []
     for part in extract.partitions(filters, ctx.families, products=True):
-        if part.name not in positions:
+        if part.name not in reached:
             parts.append(part)
-        elif positions[part.name] is not None:
-            parts.append(replace(part, start_url=positions[part.name]))
-    since_checkpoint = 0
-    # A page's products and its position are queued back to back, so a checkpoint never
-    # commits products whose position it does not record (they would be read again).
-    queueing = asyncio.Lock()
-
-    async def checkpoint() -> None:
-        state = checkpoint_state(ctx.previous, ctx.marks)
-        await ctx.thread.call(ctx.sink.checkpoint, state)
+        elif reached[part.name] is not None:
+            parts.append(replace(part, start_url=reached[part.name]))
+    # The cursors run side by side and hand their pages over one at a time; ``room`` keeps them
+    # from reading further ahead than the caller stores, and the end marker always fits.
+    pages: asyncio.Queue[tuple[Partition, Page] | None] = asyncio.Queue()
+    room = asyncio.Semaphore(4)
 
     async def on_page(part: Partition, page: Page) -> None:
-        nonlocal since_checkpoint
-        docs = [ctx.finish(p) for p in page]
-        async with queueing:
-            await ctx.write_products(docs)
-            await ctx.writer.after(
-                functools.partial(positions.__setitem__, part.name, page.next_url)
-            )
-            since_checkpoint += len(page)
-            if since_checkpoint >= ctx.options.checkpoint_every:
-                since_checkpoint = 0
-                await ctx.writer.then(checkpoint)
+        await room.acquire()
+        pages.put_nowait((part, page))
 
-    await extract.read_partitioned(ctx.client, "products", parts, filters, on_page, stop=ctx.stop)
-    await ctx.done("products")
+    async def read() -> None:
+        try:
+            await extract.read_partitioned(
+                ctx.client, "products", parts, filters, on_page, stop=ctx.stop
+            )
+        finally:
+            pages.put_nowait(None)
+
+    reader = asyncio.create_task(read())
+    try:
+        while (item := await pages.get()) is not None:
+            part, page = item
+            reached[part.name] = page.next_url
+            position = {"positions": dict(reached), "started": started}
+            yield Batch(res.PRODUCTS, [ctx.finish(p) for p in page], position=position)
+            room.release()
+        await reader  # raises what the cursors raised
+    finally:
+        reader.cancel()

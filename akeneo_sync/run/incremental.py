@@ -1,103 +1,121 @@
-"""An incremental run: only what changed since the stored cursors, and what was deleted.
+"""Incremental reads: only what changed since a cursor.
 
 - Products and product models: ``updated > cursor``. Akeneo's filter already returns variants
   (and sub models) whose ancestor changed; for a server that does not, the sub models of every
   changed root and the direct children of every changed model are asked for with the ``parent``
-  filter too. Parents a changed document needs for its merged values are fetched by code.
-- Reference data: diffed with the destination (``reference.py``); the products and models that
-  show a label that moved are read again.
-- Assets: ``updated`` filter (deletions are not detected yet).
-- Deleted products and models: counted every run (``deletions.py``).
+  filter too. Parents a changed document needs for its merged values come from the stored data
+  when it holds documents, else from Akeneo.
+- Products and models showing a label that moved (``ctx.relabel``, found by the reference
+  reads) are read again.
+- Assets: ``updated`` filter.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 
 from akeneo_sync import extract
 from akeneo_sync import resources as res
-from akeneo_sync.client import Page
-from akeneo_sync.client.search import Search, chunks, in_, iso_cursor, replaced, updated_after
+from akeneo_sync.client.search import Search, chunks, in_, replaced, updated_after
 from akeneo_sync.extract import Doc, Filters
-from akeneo_sync.run import deletions, fetch
-from akeneo_sync.run.context import RunContext
-from akeneo_sync.run.options import Report
-from akeneo_sync.run.reference import diff_reference
-from akeneo_sync.run.state import reconcile_due, stored_cursors
+from akeneo_sync.run.context import Batch, ReadContext
+from akeneo_sync.run.full import model_filters
 
 
-async def run_incremental(ctx: RunContext) -> Report:
-    ctx.writer.track(res.PRODUCTS.name, res.PRODUCT_MODELS.name)  # for the deletion count check
-    cursors = stored_cursors(ctx.previous)
-    reconcile = not ctx.reference.light and reconcile_due(
-        ctx.previous, ctx.options, ctx.marks.started
-    )
-    report, relabel = await diff_reference(ctx)
-    if res.ASSETS in ctx.chosen:
-        report.add(await _changed_assets(ctx, cursors["assets"]))
-    if ctx.stop.is_set():
-        return report
-    if ctx.wanted & {"products", "product_models"}:
-        ctx.marks.mark("product_models")
-        changed_models = await _changed_models(ctx, cursors["product_models"], relabel)
-        if "products" in ctx.wanted and not ctx.stop.is_set():
-            ctx.marks.mark("products")
-            await _changed_products(ctx, cursors["products"], changed_models, relabel)
-        for name in ("products", "product_models"):
-            report.how[name] = f"incremental (updated > {cursors[name]})"
-        if ctx.options.deletes != "ignore" and not ctx.stop.is_set():
-            # Every run: a count per resource is one request; keys are listed only when the
-            # counts say something is gone.
-            report.add(await deletions.reconcile_products(ctx))
-    since = int(ctx.previous.get("runs_since_reconcile", 0))
-    report.state["runs_since_reconcile"] = 0 if reconcile else since + 1
-    return report
-
-
-async def _changed_assets(ctx: RunContext, cursor: str) -> Report:
-    ctx.marks.mark("assets")
-    ctx.progress.start("assets", None)
-    families = [f["code"] for f in ctx.reference.docs["asset_families"]]
-    async for page in extract.asset_pages(ctx.client, families, updated_after(cursor, "iso")):
-        await ctx.writer.put(res.ASSETS, page)
-    await ctx.done("assets")
-    return Report(how={"assets": f"incremental (updated > {iso_cursor(cursor)})"})
-
-
-async def _changed_models(ctx: RunContext, since: str, relabel: list[Search]) -> set[str]:
-    """Changed and relabelled models, and the sub models of those that are roots (for servers
-    that do not propagate ``updated``), merged and written; returns their codes."""
-    filters = Filters(families=ctx.options.filters.families)
-    changed: dict[str, Doc] = {}
-    ctx.progress.start("product_models", None)
-
-    async def take(pages: AsyncIterator[Page]) -> None:
-        async for page in pages:
-            for model in page:
-                changed[model["code"]] = model
-
+async def changed_models(ctx: ReadContext, since: str) -> dict[str, Doc]:
+    """The models changed or relabelled since ``since``, and the sub models of those that are
+    roots; kept in the model store with their parents. Read once a session per cursor."""
+    ctx.marks.mark("product_models")
+    filters = model_filters(ctx)
     base = filters.search(products=False)
     searches = [replaced(base, updated_after(since, "naive"))]
-    searches += [replaced(base, search) for search in relabel]
-    await take(extract.search_pages(ctx.client, "product_models", searches, filters))
+    searches += [replaced(base, search) for search in ctx.relabel]
+    changed: dict[str, Doc] = {}
+    async for page in extract.search_pages(ctx.client, "product_models", searches, filters):
+        changed.update((m["code"], m) for m in page)
     roots = sorted(code for code, model in changed.items() if not model.get("parent"))
     children = (replaced(base, in_("parent", codes)) for codes in chunks(roots))
-    await take(extract.search_pages(ctx.client, "product_models", children, filters))
+    async for page in extract.search_pages(ctx.client, "product_models", children, filters):
+        changed.update((m["code"], m) for m in page)
     ctx.models.update(changed)
-    await fetch.fetch_parents(ctx, changed.values())
-    if "product_models" in ctx.wanted:
-        await ctx.writer.put(res.PRODUCT_MODELS, [ctx.finish(m) for m in changed.values()])
-    await ctx.done("product_models")
-    return set(changed)
+    await fetch_parents(ctx, changed.values())
+    ctx.changed_models[since] = set(changed)
+    return changed
 
 
-async def _changed_products(
-    ctx: RunContext, since: str, changed_models: set[str], relabel: list[Search]
-) -> None:
+async def read_changed_models(ctx: ReadContext, since: str) -> AsyncIterator[Batch]:
+    changed = await changed_models(ctx, since)
+    docs = [ctx.finish(m) for m in changed.values()]
+    ctx.remember(res.PRODUCT_MODELS, docs)
+    yield Batch(res.PRODUCT_MODELS, docs)
+
+
+async def read_changed_products(ctx: ReadContext, since: str) -> AsyncIterator[Batch]:
+    """Products changed since ``since``, the variants of models changed since then (found by
+    this session's model read when it had a cursor as old, else asked for now), and those
+    showing a moved label."""
+    models = next((codes for cursor, codes in ctx.changed_models.items() if cursor <= since), None)
+    if models is None:
+        models = set(await changed_models(ctx, since))
+    ctx.marks.mark("products")
     base = ctx.options.filters.search(products=True)
     searches: list[Search] = [replaced(base, updated_after(since, "naive"))]
-    searches += [replaced(base, in_("parent", codes)) for codes in chunks(sorted(changed_models))]
-    searches += [replaced(base, search) for search in relabel]
-    ctx.progress.start("products", None)
-    await fetch.read_products(ctx, searches)
-    await ctx.done("products")
+    searches += [replaced(base, in_("parent", codes)) for codes in chunks(sorted(models))]
+    searches += [replaced(base, search) for search in ctx.relabel]
+    async for batch in read_products_by(ctx, searches):
+        ctx.remember(res.PRODUCTS, batch.docs)
+        yield batch
+
+
+async def read_products_by(ctx: ReadContext, searches: Iterable[Search]) -> AsyncIterator[Batch]:
+    """The products these searches find, each once, merged and labelled."""
+    seen: set[str] = set()
+    filters = ctx.options.filters
+    async for page in extract.search_pages(ctx.client, "products", searches, filters):
+        fresh = [p for p in page if p["uuid"] not in seen]
+        seen.update(p["uuid"] for p in fresh)
+        await fetch_parents(ctx, fresh)
+        yield Batch(res.PRODUCTS, [ctx.finish(p) for p in fresh])
+        if ctx.stop.is_set():
+            return
+
+
+async def models_by_code(ctx: ReadContext, codes: Iterable[str]) -> list[Doc]:
+    """The product models with these codes, from Akeneo, kept in the model store."""
+    found: list[Doc] = []
+    searches = (in_("identifier", chunk) for chunk in chunks(sorted(codes)))
+    async for page in extract.search_pages(ctx.client, "product_models", searches, Filters()):
+        found.extend(page)
+    ctx.models.update((m["code"], m) for m in found)
+    return found
+
+
+async def fetch_parents(ctx: ReadContext, docs: Iterable[Doc]) -> None:
+    """Bring the models that ``docs`` hang from into the model store (two levels at most).
+
+    They come from the stored data when it holds documents: every model changed since the
+    cursor was handed out this session already (merged, so a root's values are in its sub
+    models); otherwise, or when the stored data lacks one, from Akeneo."""
+    missing = {d["parent"] for d in docs if d.get("parent") and d["parent"] not in ctx.models}
+    if missing and ctx.stored_models():
+        await _stored_models(ctx, missing)
+        missing = {code for code in missing if code not in ctx.models}
+    for _ in range(2):
+        if not missing:
+            return
+        found = await models_by_code(ctx, missing)
+        missing = {m["parent"] for m in found if m.get("parent") and m["parent"] not in ctx.models}
+
+
+async def _stored_models(ctx: ReadContext, codes: set[str]) -> None:
+    """The stored models ``codes`` and, for sub models, their roots: looked up by key."""
+    stored = ctx.stored
+    assert stored is not None
+    for _ in range(2):
+        wanted = [(code,) for code in sorted(codes)]
+        docs = await ctx.call(lambda w=wanted: list(stored.get(res.PRODUCT_MODELS, w)))
+        found = [d for d in docs if not d.get("deleted_at")]
+        ctx.models.update((d["code"], d) for d in found)
+        codes = {d["parent"] for d in found if d.get("parent") and d["parent"] not in ctx.models}
+        if not codes:
+            return

@@ -73,8 +73,6 @@ class Writer:
         self.progress = progress
         self.batch_size = batch_size
         self.counts: dict[str, int] = {}
-        self.keys: dict[str, set[tuple[Any, ...]]] = {}
-        """Keys written this run, for the resources named in ``track``."""
         self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=depth)
         self._buffers: dict[str, tuple[Resource, list[Doc]]] = {}
         self._task: asyncio.Task[None] | None = None
@@ -83,16 +81,8 @@ class Writer:
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
 
-    def track(self, *names: str) -> None:
-        """Remember the keys written to these resources (an incremental run's few changes)."""
-        for name in names:
-            self.keys.setdefault(name, set())
-
     async def put(self, resource: Resource, docs: list[Doc]) -> None:
         if docs:
-            tracked = self.keys.get(resource.name)
-            if tracked is not None:
-                tracked.update(resource.key_of(doc) for doc in docs)
             await self._send((resource, docs))
 
     async def then(self, callback: Callable[[], Any]) -> None:

@@ -1,8 +1,8 @@
 """Reference data for a run: read whole, or from the destination plus what changed upstream; and
 on a reconciling run, diffed with the destination.
 
-- A full run, and a *reconciling* incremental run (every ``reconcile_every``), re-read it whole.
-  An incremental run writes only the documents that changed, deletes the ones gone upstream, and
+- A full read, and a *reconciling* incremental run (every ``reconcile_every``), read it whole.
+  An incremental read hands out only the documents that changed and the keys gone upstream, and
   finds the products and models that show a label that moved without touching their
   ``updated`` (attribute options, with ``--labels``) so they are read again.
 - The incremental runs in between read it from the destination, plus what changed upstream for
@@ -14,7 +14,7 @@ on a reconciling run, diffed with the destination.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Mapping
 from typing import Any
 
 import orjson
@@ -23,10 +23,7 @@ from akeneo_sync import extract
 from akeneo_sync import resources as res
 from akeneo_sync.client.search import Search, chunks, in_, iso_cursor
 from akeneo_sync.extract import Doc
-from akeneo_sync.run import deletions
-from akeneo_sync.run.context import Reference, RunContext
-from akeneo_sync.run.options import Report
-from akeneo_sync.run.state import reconcile_due, stored_cursors
+from akeneo_sync.run.context import Batch, ReadContext, Reference
 from akeneo_sync.transform._types import RECORD_TYPES
 
 # Fields the destination adds that Akeneo does not send.
@@ -35,25 +32,14 @@ LOCAL_FIELDS = frozenset({"deleted_at"})
 UPDATED_LISTINGS = ("attributes", "families", "categories")
 
 
-async def read_reference(ctx: RunContext, *, incremental: bool) -> Reference:
-    if incremental:
-        light = await _light_reference(ctx)
-        if light is not None:
-            return light
-    return Reference(await extract.read_reference(ctx.client, ctx.wanted))
-
-
-async def _light_reference(ctx: RunContext) -> Reference | None:
-    """From the destination plus its upstream changes; None when this run must re-read it (a
-    reconciling run, a flat or partial destination)."""
-    if reconcile_due(ctx.previous, ctx.options, ctx.marks.started) or not ctx.stored_documents():
+async def light_reference(ctx: ReadContext, cursors: Mapping[str, str]) -> Reference | None:
+    """From the stored data plus its upstream changes since ``cursors``; None when it must be
+    re-read (stored data that is flat rows or lacks a resource)."""
+    if ctx.stored is None or not ctx.documents:
         return None
-    if any(name not in ctx.wanted for name in extract.REFERENCE):
-        return None
-    cursors = stored_cursors(ctx.previous)
     docs: dict[str, list[Doc]] = {}
     for name in extract.REFERENCE:
-        stored = await ctx.stored(res.BY_NAME[name])
+        stored = await ctx.stored_docs(res.BY_NAME[name])
         docs[name] = [d for d in stored.values() if not d.get("deleted_at")]
     if not docs["attributes"] or not all(n in cursors for n in UPDATED_LISTINGS):
         return None
@@ -81,27 +67,26 @@ def _merge(docs: dict[str, list[Doc]], name: str, changed: list[Doc]) -> None:
     docs[name] = list(by_key.values())
 
 
-async def diff_reference(ctx: RunContext) -> tuple[Report, list[Search]]:
-    """Write reference documents that changed, delete the ones gone; return the product and
-    model searches that find every document showing a changed label."""
-    report = Report()
-    relabel: list[Search] = []
-    light = ctx.reference.light
-    for resource in ctx.chosen:
-        if resource.name not in ctx.reference.docs:
-            continue
-        fresh = ctx.prepare(resource, ctx.reference.docs[resource.name])
-        stored = await ctx.stored(resource)
-        changed = [d for d in fresh if _changed(stored.get(resource.key_of(d)), d)]
-        ctx.progress.start(resource.name, len(changed))
-        await ctx.writer.put(resource, changed)
-        await ctx.done(resource.name)
-        if not light:
-            report.how[resource.name] = "re-read and diffed"
-            report.add(await deletions.delete_gone(ctx, resource, fresh, stored))
-        if ctx.options.labels:
-            relabel.extend(_label_searches(ctx, resource, changed, stored))
-    return report, relabel
+async def read_reference(
+    ctx: ReadContext, resource: res.Resource, *, diff: bool, deletions: bool
+) -> AsyncIterator[Batch]:
+    """One batch: every document of ``resource``, or with ``diff`` only those that differ from
+    the stored ones; with ``deletions`` the stored keys gone upstream (unless the reference came
+    from the stored data itself). Moved labels add to ``ctx.relabel``."""
+    reference = await ctx.ref()
+    fresh = ctx.prepare(resource, reference.docs[resource.name])
+    if ctx.stored is None or not (diff or deletions):
+        yield Batch(resource, fresh)
+        return
+    stored = await ctx.stored_docs(resource)
+    changed = [d for d in fresh if _changed(stored.get(resource.key_of(d)), d)] if diff else fresh
+    gone: list[Any] = []
+    if deletions and not reference.light:
+        upstream = {resource.key_of(d) for d in fresh}
+        gone = [k for k, d in stored.items() if k not in upstream and not d.get("deleted_at")]
+    if diff and ctx.options.labels:
+        ctx.relabel.extend(_label_searches(ctx, resource, changed, stored))
+    yield Batch(resource, changed, gone)
 
 
 def _canonical(doc: Mapping[str, Any]) -> bytes:
@@ -138,7 +123,7 @@ def _nested(value: Any) -> Any:
 
 
 def _label_searches(
-    ctx: RunContext, resource: res.Resource, changed: list[Doc], stored: Mapping[Any, Doc]
+    ctx: ReadContext, resource: res.Resource, changed: list[Doc], stored: Mapping[Any, Doc]
 ) -> Iterable[Search]:
     """Searches that find every product and model showing a label among ``changed``."""
     locale = ctx.options.labels or ""
@@ -176,9 +161,10 @@ def _label_searches(
                 yield from _value_searches(ctx, spec["code"], records)
 
 
-def _value_searches(ctx: RunContext, attribute: str, codes: list[str]) -> Iterable[Search]:
+def _value_searches(ctx: ReadContext, attribute: str, codes: list[str]) -> Iterable[Search]:
     """An attribute filter must name a locale / channel when the attribute has them."""
     spec = ctx.attributes.get(attribute, {})
+    assert ctx.reference is not None
     docs = ctx.reference.docs
     locales = [loc["code"] for loc in docs["locales"] if loc.get("enabled")]
     channels = [c["code"] for c in docs["channels"]]

@@ -1,33 +1,106 @@
-"""The runner: the one place that composes client, extract, transforms and a sink.
+"""The push side: one run of an export or a sync into a sink, the one place that composes a
+read ``Session`` with a destination.
 
-    reference data ──(concurrent)──▶ lookups ──┐
-    product models ──(partitions)──▶ model store├─▶ transform ─▶ Writer ─▶ sink
-    products ────────(partitions, streamed)────┘
+    Session.read(resource, state) ─▶ batches ─▶ Writer ─▶ sink (upserts, deletions)
+                                               └─▶ checkpoints, then the final state
 
-``execute`` opens the destination (taking its lock) before any request to Akeneo, reads its
-state, then runs one strategy: a resumed full run (``state.unfinished_full``), an incremental
-run (``incremental.py``) when every streamed resource has a cursor, else a full run
-(``full.py``). Either way the state is committed with the data it covers.
+``execute`` opens the destination (taking its lock) before any request to Akeneo and reads its
+state: an unfinished full run is resumed, a destination holding cursors for every streamed
+resource gets an incremental run, anything else a full run. Every resource is then read through
+the session in the registry's order (reference data, assets, product models, products) and its
+batches written in order; the state (``state.py``) is committed with the last of the data.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
+from collections.abc import Mapping
 from typing import Any
 
+from akeneo_sync import extract
 from akeneo_sync import resources as res
 from akeneo_sync.client import AkeneoClient
-from akeneo_sync.run import deletions
-from akeneo_sync.run.context import RunContext
-from akeneo_sync.run.full import run_full
-from akeneo_sync.run.incremental import run_incremental
+from akeneo_sync.client.search import iso_cursor
+from akeneo_sync.run.context import Batch
 from akeneo_sync.run.media import MediaFetcher
 from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.run.pipeline import NoProgress, Progress, SinkThread, Writer
-from akeneo_sync.run.reference import read_reference
-from akeneo_sync.run.state import Marks, can_run_incrementally, final_state, unfinished_full
+from akeneo_sync.run.reference import light_reference
+from akeneo_sync.run.session import Session
+from akeneo_sync.run.state import (
+    Marks,
+    can_run_incrementally,
+    checkpoint_state,
+    final_state,
+    reconcile_due,
+    stored_cursors,
+    unfinished_full,
+)
 from akeneo_sync.sinks.base import Sink, SinkContext
+
+
+class RunContext:
+    """One run's parts, built once: the session (client, options, reference data, lookups,
+    model store, stop signal), the sink behind its thread and writer, progress and report."""
+
+    def __init__(
+        self,
+        client: AkeneoClient,
+        sink: Sink,
+        options: ExportOptions,
+        progress: Progress,
+        stop: asyncio.Event,
+    ) -> None:
+        self.sink = sink
+        self.options = options
+        self.progress = progress
+        self.thread = SinkThread(sink)
+        self.writer = Writer(self.thread, progress, options.batch_size, options.queue_pages)
+        flat = bool(getattr(sink, "flat", False))
+        self.session = Session(client, options, stored=sink, documents=not flat, stop=stop)
+        self.session.ctx.off_loop = self.thread.call
+        self.chosen = [r for r in res.ALL if r.name in set(options.resources)]
+        self.media = MediaFetcher(client, options.media_dir) if options.media_dir else None
+        self.report = Report()
+        self.previous: Mapping[str, Any] = {}
+        self._since_checkpoint = 0
+
+    @property
+    def marks(self) -> Marks:
+        return self.session.ctx.marks
+
+    async def store(self, batch: Batch) -> None:
+        """A batch to the sink, in order: documents, then deletions, then its position."""
+        resource = batch.resource
+        if batch.docs:
+            if resource is res.PRODUCTS and self.media:
+                attributes = self.session.ctx.attributes
+                self.media.fetch(c for d in batch.docs for c in extract.media_codes(d, attributes))
+            await self.writer.put(resource, batch.docs)
+        if batch.deleted:
+            keys, soft = batch.deleted, self.options.deletes == "soft"
+            deleted = self.report.deleted
+            deleted[resource.name] = deleted.get(resource.name, 0) + len(keys)
+
+            async def apply() -> None:
+                await self.thread.call(self.sink.delete, resource, keys, soft=soft)
+
+            await self.writer.then(apply)
+        if batch.position is not None:
+            # Recorded once the batch is written (without cutting the sink's batches short);
+            # a checkpoint then commits the data and how far each cursor got, together.
+            positions = self.marks.positions.setdefault(resource.name, {})
+            reached = dict(batch.position["positions"])
+            await self.writer.after(functools.partial(positions.update, reached))
+            self._since_checkpoint += len(batch.docs)
+            if self._since_checkpoint >= self.options.checkpoint_every:
+                self._since_checkpoint = 0
+                await self.writer.then(self.checkpoint)
+
+    async def checkpoint(self) -> None:
+        await self.thread.call(self.sink.checkpoint, checkpoint_state(self.previous, self.marks))
 
 
 async def execute(
@@ -46,78 +119,101 @@ async def execute(
     if unknown:
         raise ValueError(f"unknown resources: {', '.join(sorted(unknown))}")
     clock = time.monotonic()
-    thread = SinkThread(sink)
-    progress = progress or NoProgress()
-    attributes: dict[str, Any] = {}
-    ctx = RunContext(
-        client=client,
-        sink=sink,
-        thread=thread,
-        writer=Writer(thread, progress, options.batch_size, options.queue_pages),
-        options=options,
-        progress=progress,
-        stop=stop or asyncio.Event(),
-        chosen=[r for r in res.ALL if r.name in set(options.resources)],
-        attributes=attributes,
-        media=MediaFetcher(client, options.media_dir) if options.media_dir else None,
-    )
-    # The sink reads ``attributes`` when it writes: it is filled in place below.
-    context = SinkContext(ctx.chosen, attributes=attributes, label_locale=options.labels)
-    report = Report()
+    run = RunContext(client, sink, options, progress or NoProgress(), stop or asyncio.Event())
+    ctx = run.session.ctx
+    # The sink reads ``attributes`` when it writes: the session fills them in place.
+    context = SinkContext(run.chosen, attributes=ctx.attributes, label_locale=options.labels)
+    report = run.report
     ok = False
     try:
         # The destination first: a second run is refused by its lock, and a destination that
         # cannot be written fails, before any request to Akeneo.
-        await thread.call(sink.open, context)
-        stored: dict[str, Any] | None = await thread.call(sink.read_state)
-        ctx.previous = stored or {}
-        resume = unfinished_full(ctx.previous)
-        incremental = incremental and not resume and can_run_incrementally(ctx.previous, ctx.wanted)
-        ctx.use_reference(await read_reference(ctx, incremental=incremental))
-        ctx.writer.start()
-        report.how.update(ctx.reference.how)
-        if resume:
-            report.mode = "resumed full"
-            ctx.marks = Marks.resumed(resume)
-            report.add(await run_full(ctx))
-        elif incremental:
-            report.mode = "incremental"
-            report.add(await run_incremental(ctx))
-        else:
-            report.add(await run_full(ctx))
-        if report.mode != "incremental" and not ctx.stop.is_set():
-            report.add(await deletions.after_full(ctx, report.mode))
-        if ctx.media:
-            await ctx.media.wait()
-        await ctx.writer.drain()
-        report.counts = ctx.writer.counts
+        await run.thread.call(sink.open, context)
+        stored: dict[str, Any] | None = await run.thread.call(sink.read_state)
+        run.previous = stored or {}
+        await _read_all(run, incremental=incremental)
+        if run.media:
+            await run.media.wait()
+        await run.writer.drain()
+        report.counts = run.writer.counts
         report.interrupted = ctx.stop.is_set()
-        state = final_state(
-            ctx.previous,
-            report,
-            ctx.marks,
-            [r.name for r in ctx.chosen],
-            options,
-            light=ctx.reference.light,
-        )
-        await thread.call(sink.commit, state)
+        chosen = [r.name for r in run.chosen]
+        light = ctx.reference is not None and ctx.reference.light
+        state = final_state(run.previous, report, run.marks, chosen, options, light=light)
+        await run.thread.call(sink.commit, state)
         ok = True
     finally:
-        ctx.writer.cancel()
-        ctx.models.close()
+        run.writer.cancel()
+        run.session.close()
         try:
-            await thread.call(sink.close, ok)
+            await run.thread.call(sink.close, ok)
         finally:
-            thread.shutdown()
+            run.thread.shutdown()
     stats = client.stats
-    report.requests, report.retries, report.throttled = (
-        stats.requests,
-        stats.retries,
-        stats.throttled,
-    )
-    report.media_files = ctx.media.count if ctx.media else 0
+    report.requests, report.retries = stats.requests, stats.retries
+    report.throttled = stats.throttled
+    report.media_files = run.media.count if run.media else 0
     report.seconds = time.monotonic() - clock
     return report
+
+
+async def _read_all(run: RunContext, *, incremental: bool) -> None:
+    """Pick the mode, then read every chosen resource through the session."""
+    ctx, report, previous = run.session.ctx, run.report, run.previous
+    cursors = stored_cursors(previous)
+    wanted = {r.name for r in run.chosen}
+    resume = unfinished_full(previous)
+    incremental = incremental and not resume and can_run_incrementally(previous, wanted)
+    reconcile = incremental and reconcile_due(previous, run.options, ctx.marks.started)
+    if resume:
+        report.mode = "resumed full"
+        ctx.marks = Marks.resumed(resume)
+    elif incremental:
+        report.mode = "incremental"
+    if incremental and not reconcile and set(extract.REFERENCE) <= wanted:
+        light = await light_reference(ctx, cursors)
+        if light is not None:
+            ctx.use_reference(light)
+            report.how.update(light.how)
+    reference = await ctx.ref()  # locales first: a wrong URL or password fails once, plainly
+    run.writer.start()
+    # A full run over a destination that held a complete sync deletes what is gone upstream (a
+    # resumed one leaves that to the next sync: listing every key again would cost as much as
+    # the products it saved).
+    recheck = report.mode == "full" and bool(cursors) and run.options.deletes != "ignore"
+    for resource in run.chosen:
+        name = resource.name
+        if name in ("product_models", "products") and ctx.stop.is_set():
+            break
+        state: dict[str, Any] | None = None
+        if incremental or recheck:
+            state = {"cursor": cursors[name]} if name in cursors else None
+        elif resume and name == "products":
+            state = {"positions": ctx.marks.positions.get("products", {})}
+        run.progress.start(name, await run.session.total(name, None if recheck else state))
+        async for batch in run.session.read(name, state, full_read=recheck):
+            await run.store(batch)
+        await run.writer.then(functools.partial(run.progress.finish, name))
+        report.how.setdefault(name, _how(name, incremental, reference.light, cursors))
+    report.how.update(ctx.how)
+    if report.mode != "incremental" and not ctx.stop.is_set():
+        report.state["runs_since_reconcile"] = 0
+    elif incremental:
+        since = int(previous.get("runs_since_reconcile", 0))
+        report.state["runs_since_reconcile"] = 0 if reconcile else since + 1
+    checked = incremental or recheck
+    if checked and wanted & {"products", "product_models"} and not ctx.stop.is_set():
+        report.state["reconciled_at"] = ctx.marks.started.isoformat()
+
+
+def _how(name: str, incremental: bool, light: bool, cursors: Mapping[str, str]) -> str:
+    if not incremental:
+        return "full"
+    if name in ("products", "product_models"):
+        return f"incremental (updated > {cursors[name]})"
+    if name == "assets":
+        return f"incremental (updated > {iso_cursor(cursors[name])})"
+    return "re-read and diffed"
 
 
 async def export(
@@ -128,9 +224,8 @@ async def export(
     stop: asyncio.Event | None = None,
 ) -> Report:
     """A full export (resuming an unfinished one)."""
-    return await execute(
-        client, sink, options or ExportOptions(), progress, stop, incremental=False
-    )
+    options = options or ExportOptions()
+    return await execute(client, sink, options, progress, stop, incremental=False)
 
 
 async def sync(
@@ -143,6 +238,5 @@ async def sync(
     full: bool = False,
 ) -> Report:
     """The first run (or ``full``) exports everything; later runs read only what changed."""
-    return await execute(
-        client, sink, options or ExportOptions(), progress, stop, incremental=not full
-    )
+    options = options or ExportOptions()
+    return await execute(client, sink, options, progress, stop, incremental=not full)
