@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 
-from akeneo_sync.client import AkeneoClient
 from akeneo_sync.errors import AkeneoSyncError, LockedError
 from akeneo_sync.run import runner
 from akeneo_sync.run.options import ExportOptions, Report
@@ -31,16 +30,6 @@ from akeneo_sync.settings import Connection
 from akeneo_sync.sinks import open_sink
 
 log = logging.getLogger("akeneo_sync")
-
-
-def client_for(
-    connection: Connection,
-    *,
-    concurrency: int = 4,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> AkeneoClient:
-    """An ``AkeneoClient`` for ``connection`` (``transport``: e.g. the emulator in-process)."""
-    return AkeneoClient(**connection.client_kwargs(), concurrency=concurrency, transport=transport)
 
 
 async def run_async(
@@ -58,7 +47,7 @@ async def run_async(
 ) -> Report:
     """One run into ``destination`` (a path or URL, as ``--to`` takes it)."""
     sink = open_sink(destination, format=format, table_prefix=table_prefix)
-    async with client_for(connection, concurrency=concurrency, transport=transport) as client:
+    async with connection.client(concurrency=concurrency, transport=transport) as client:
         return await runner.execute(
             client, sink, options or ExportOptions(), progress, stop, incremental=incremental
         )
@@ -128,6 +117,6 @@ async def count(connection: Connection, *, concurrency: int = 4) -> dict[str, in
         "currencies",
         "association_types",
     )
-    async with client_for(connection, concurrency=concurrency) as client:
+    async with connection.client(concurrency=concurrency) as client:
         counts = await asyncio.gather(*(client.count(name) for name in names))
     return dict(zip(names, counts, strict=True))

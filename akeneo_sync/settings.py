@@ -20,6 +20,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from akeneo_sync.client import AkeneoClient
 from akeneo_sync.errors import ConfigError
 
 ENV = {
@@ -55,6 +56,10 @@ class Connection:
     def from_env(cls, config_file: str | Path | None = None) -> Connection:
         """From the ``AKENEO_*`` variables, then ``config_file``'s ``[akeneo]`` table."""
         return load_connection({}, config_file)
+
+    def client(self, *, concurrency: int = 4, transport: Any = None) -> AkeneoClient:
+        """An ``AkeneoClient`` for this connection (``transport``: e.g. an in-process app)."""
+        return AkeneoClient(**self.client_kwargs(), concurrency=concurrency, transport=transport)
 
     def client_kwargs(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from akeneo_sync.extract import Doc
 from akeneo_sync.run import deletions, full, incremental, reference
 from akeneo_sync.run.context import Batch, ReadContext, StoredView
 from akeneo_sync.run.options import ExportOptions
+from akeneo_sync.settings import Connection
 
 __all__ = ["Batch", "Session", "StoredView"]
 
@@ -57,6 +59,16 @@ class Session:
             stored=stored,
             documents=documents,
         )
+
+    @classmethod
+    @asynccontextmanager
+    async def connect(
+        cls, connection: Connection, options: ExportOptions | None = None, **kwargs: Any
+    ) -> AsyncIterator[Session]:
+        """A session with its own client: ``async with Session.connect(connection) as s:``;
+        ``kwargs`` as for ``Session`` (``stored``, ``documents``, ``stop``)."""
+        async with connection.client() as client, cls(client, options, **kwargs) as session:
+            yield session
 
     async def __aenter__(self) -> Session:
         return self
