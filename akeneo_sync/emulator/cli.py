@@ -19,6 +19,19 @@ from akeneo_sync.emulator.config import EmulatorConfig
 @click.option("--port", default=8081, show_default=True, type=int)
 @click.option("--products", default=1000, show_default=True, type=int, help="Number of products.")
 @click.option("--seed", default=42, show_default=True, type=int)
+@click.option(
+    "--families",
+    default=6,
+    show_default=True,
+    type=click.IntRange(1, 5000),
+    help="Number of product families (the six built-in ones first).",
+)
+@click.option(
+    "--family-skew",
+    type=click.FloatRange(min=0),
+    help="Spread products over families by a Zipf-like law: 0 = even, 1.2 = one family holds "
+    "about half. Default: the built-in mix.",
+)
 @click.option("--client-id", default="demo", show_default=True)
 @click.option("--secret", default="demo-secret", show_default=True)
 @click.option("--username", default="demo", show_default=True)
@@ -58,6 +71,7 @@ def emulator_command(**options: object) -> None:
     \b
     Example:
       akeneo-sync emulator --products 10000 --seed 1 --max-concurrency 4
+      akeneo-sync emulator --products 50000 --families 40 --family-skew 1.2
     Stats: GET /_emulator/stats   Faults at runtime: POST /_emulator/faults
     """
     import uvicorn
@@ -74,7 +88,7 @@ def emulator_command(**options: object) -> None:
     url = f"http://{config.host}:{config.port}"
     click.echo(
         f"Akeneo emulator ready in {elapsed:.1f}s: {len(emu.catalog.p_family)} products, "
-        f"{len(emu.catalog.m_code)} product models"
+        f"{len(emu.catalog.m_code)} product models, {len(emu.catalog.family_codes)} families"
     )
     click.echo(f"  base URL:      {url}")
     click.echo(f"  client id:     {config.client_id}")

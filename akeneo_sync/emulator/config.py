@@ -36,6 +36,11 @@ class EmulatorConfig:
     port: int = 8081
     products: int = 1000
     seed: int = 42
+    # The six built-in families in their built-in mix unless told otherwise (see families.py):
+    # ``families`` adds or drops families, ``family_skew`` spreads products by a Zipf-like law
+    # (0 = even); with neither, a seed gives the same catalog it always gave.
+    families: int = 6
+    family_skew: float | None = None
     client_id: str = "demo"
     secret: str = "demo-secret"
     username: str = "demo"

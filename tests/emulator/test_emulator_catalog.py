@@ -62,6 +62,8 @@ def test_cli_command_has_every_flag() -> None:
         "port",
         "products",
         "seed",
+        "families",
+        "family_skew",
         "client_id",
         "secret",
         "username",
