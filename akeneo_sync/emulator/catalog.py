@@ -265,10 +265,6 @@ class Catalog:
             }
         }
 
-    def completeness(self, i: int, channel: int, locale: int) -> int:
-        h = (i * 2654435761 + channel * 40503 + locale * 9973 + self.seed) & 0xFFFF
-        return 100 if h % 3 == 0 else h % 101
-
     # -- effective (indexed) properties used by filters ------------------------------------
     def product_eff_updated(self, i: int) -> int:
         parent = self.p_parent[i]
