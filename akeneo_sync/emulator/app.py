@@ -75,7 +75,7 @@ async def faults(request: Request) -> Response:
             return error_response(400, str(exc))
         if bad:
             return error_response(422, f"Not runtime options: {', '.join(bad)}")
-    return json_response(emu.config.as_dict())
+    return json_response(emu.config.public_dict())
 
 
 async def clock(request: Request) -> Response:

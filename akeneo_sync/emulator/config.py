@@ -29,6 +29,8 @@ RUNTIME_FIELDS = (
     "forbidden_resources",
 )
 
+SECRET_FIELDS = ("secret", "password")
+
 
 @dataclass
 class EmulatorConfig:
@@ -61,8 +63,10 @@ class EmulatorConfig:
     # Resources answered 403 (e.g. ["products"]) to emulate a connection missing an ACL.
     forbidden_resources: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+    def public_dict(self) -> dict[str, Any]:
+        """Every option but the credentials a client logs in with: the control surface is
+        unauthenticated, so it must not hand out what the API is protected by."""
+        data = {k: v for k, v in asdict(self).items() if k not in SECRET_FIELDS}
         data["forbidden_resources"] = list(self.forbidden_resources)
         return data
 

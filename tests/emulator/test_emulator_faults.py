@@ -8,7 +8,7 @@ import time
 import httpx
 import pytest
 
-from akeneo_sync.emulator import EmulatorConfig, create_app
+from akeneo_sync.emulator import EmulatorConfig, EmulatorServer, create_app
 
 from .conftest import login
 
@@ -138,3 +138,26 @@ def test_clock_control(fresh) -> None:
         r = c.post("/_emulator/clock", json={"now": "2030-01-02 03:04:05"})
         assert r.json()["filter_format"] == "2030-01-02 03:04:05"
         login(c)
+
+
+def test_control_surface_never_shows_the_secret_or_password() -> None:
+    secret, password = "s3cret-ab12cd", "pa55-ef34gh"
+    config = EmulatorConfig(port=0, products=30, secret=secret, password=password)
+    with EmulatorServer(config) as srv, httpx.Client(base_url=srv.url) as c:
+        answers = []
+        # Every route under /_emulator, with every method it takes: new ones are covered too.
+        for route in srv.app.routes:
+            path = getattr(route, "path", "")
+            if not path.startswith("/_emulator"):
+                continue
+            for method in sorted(getattr(route, "methods", None) or ()):
+                if method != "HEAD":
+                    answers.append(c.request(method, path, json={} if method == "POST" else None))
+        answers.append(c.post("/_emulator/faults", json={"secret": "x", "password": "y"}))
+        answers.append(c.get("/_emulator/nothing"))
+        faults = c.get("/_emulator/faults").json()
+    assert len(answers) >= 8 and faults["client_id"] == "demo" and "token_ttl" in faults
+    assert "secret" not in faults and "password" not in faults
+    for r in answers:
+        raw = r.text + " ".join(f"{k}: {v}" for k, v in r.headers.items())
+        assert secret not in raw and password not in raw, (r.request.url, r.text)
