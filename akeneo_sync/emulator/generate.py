@@ -111,7 +111,13 @@ class _Filler:
         self.cat = cat
         self.n = n
         self.rng = random.Random(cat.seed * 7 + 1)
-        self.leaves = _leaves(cat)
+        leaves = _leaves(cat)
+        # Family -> the leaf categories of its branch in the master and the mobile tree.
+        self.branches = {
+            code: (leaves[("master", branch)], leaves.get(("mobile", branch)))
+            for code, branch in cat.s.family_branch.items()
+        }
+        self.suppliers = leaves[("suppliers", "")]
         self.by_family: dict[int, list[int]] = {}
         for v, f in enumerate(cat.variant_family):
             self.by_family.setdefault(f, []).append(v)
@@ -119,16 +125,15 @@ class _Filler:
         self.cache: dict[tuple[str, ...], int] = {}
 
     def cats_for(self, fam: str, p_master: float, p_mobile: float, p_sup: float) -> int:
-        rng, leaves = self.rng, self.leaves
-        branch = self.cat.s.family_branch[fam]
+        rng = self.rng
+        master, mobile = self.branches[fam]
         codes: list[str] = []
         if rng.random() < p_master:
-            codes.append(rng.choice(leaves[("master", branch)]))
-        mobile = leaves.get(("mobile", branch))
+            codes.append(rng.choice(master))
         if mobile and rng.random() < p_mobile:
             codes.append(rng.choice(mobile))
         if rng.random() < p_sup:
-            codes.append(rng.choice(leaves[("suppliers", "")]))
+            codes.append(rng.choice(self.suppliers))
         key = tuple(codes)
         got = self.cache.get(key)
         if got is None:
