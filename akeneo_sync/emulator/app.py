@@ -70,12 +70,12 @@ async def faults(request: Request) -> Response:
     emu = _emu(request)
     if request.method == "POST":
         try:
-            bad = emu.config.update_runtime(await _body(request))
+            wrong = emu.config.update_runtime(await _body(request))
         except ValueError as exc:
             return error_response(400, str(exc))
-        if bad:
-            return error_response(422, f"Not runtime options: {', '.join(bad)}")
-    return json_response(emu.config.as_dict())
+        if wrong:
+            return error_response(422, wrong)
+    return json_response(emu.config.public_dict())
 
 
 async def clock(request: Request) -> Response:

@@ -12,6 +12,7 @@ import hashlib
 from array import array
 from typing import Any
 
+from akeneo_sync.emulator.families import BUILTIN_FAMILIES
 from akeneo_sync.emulator.structure import Structure, build_structure
 from akeneo_sync.emulator.values import ValueContext, generate_values
 
@@ -22,9 +23,21 @@ MASK48 = (1 << 48) - 1
 
 
 class Catalog:
-    def __init__(self, seed: int, products: int, structure: Structure | None = None) -> None:
+    """``families``/``family_skew``: see ``families.py``; left at their defaults the catalog is
+    the built-in six families in their built-in mix, identical for a seed across versions."""
+
+    def __init__(
+        self,
+        seed: int,
+        products: int,
+        structure: Structure | None = None,
+        families: int = BUILTIN_FAMILIES,
+        family_skew: float | None = None,
+    ) -> None:
+        if family_skew is not None and family_skew < 0:
+            raise ValueError(f"family skew must be 0 or more, {family_skew} given")
         self.seed = seed
-        self.s = structure or build_structure(seed, products)
+        self.s = structure or build_structure(seed, products, families)
         s = self.s
         self.family_codes = [f["code"] for f in s.families]
         self.family_idx = {c: i for i, c in enumerate(self.family_codes)}
@@ -44,7 +57,8 @@ class Catalog:
         self.catset_trees: list[int] = []
         self._catset_ids: dict[tuple[str, ...], int] = {}
         # product columns
-        self.p_family = array("b")
+        # int16: a catalog may have hundreds of families and twice as many family variants.
+        self.p_family = array("h")
         self.p_parent = array("i")
         self.p_axis = array("h")
         self.p_created = array("q")
@@ -56,8 +70,8 @@ class Catalog:
         # product-model columns
         self.m_code: list[str] = []
         self.m_by_code: dict[str, int] = {}
-        self.m_family = array("b")
-        self.m_variant = array("b")
+        self.m_family = array("h")
+        self.m_variant = array("h")
         self.m_parent = array("i")
         self.m_axis = array("h")
         self.m_created = array("q")
@@ -79,7 +93,8 @@ class Catalog:
         self.intern(())
         from akeneo_sync.emulator.generate import generate_products
 
-        generate_products(self, products)
+        builtin_mix = family_skew is None and len(self.family_codes) == BUILTIN_FAMILIES
+        generate_products(self, products, None if builtin_mix else family_skew or 0.0)
         self.n_generated = len(self.p_family)
 
     # -- interning and identity ------------------------------------------------------------
@@ -249,10 +264,6 @@ class Catalog:
                 "product_models": [],
             }
         }
-
-    def completeness(self, i: int, channel: int, locale: int) -> int:
-        h = (i * 2654435761 + channel * 40503 + locale * 9973 + self.seed) & 0xFFFF
-        return 100 if h % 3 == 0 else h % 101
 
     # -- effective (indexed) properties used by filters ------------------------------------
     def product_eff_updated(self, i: int) -> int:

@@ -416,6 +416,9 @@ FAMILIES: dict[str, dict[str, Any]] = {
             "rating",
             "supplier",
             "color",
+            # Last, so the values drawn for the attributes above stay what they were: its
+            # variants always had it, a family variant's attributes must be the family's.
+            "stock_quantity",
         ],
         "variants": {
             "electronics_color": [

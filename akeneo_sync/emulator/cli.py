@@ -13,12 +13,27 @@ import click
 
 from akeneo_sync.emulator.config import EmulatorConfig
 
+RATE = click.FloatRange(0, 1)
+
 
 @click.command("emulator")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8081, show_default=True, type=int)
 @click.option("--products", default=1000, show_default=True, type=int, help="Number of products.")
 @click.option("--seed", default=42, show_default=True, type=int)
+@click.option(
+    "--families",
+    default=6,
+    show_default=True,
+    type=click.IntRange(1, 5000),
+    help="Number of product families (the six built-in ones first).",
+)
+@click.option(
+    "--family-skew",
+    type=click.FloatRange(min=0),
+    help="Spread products over families by a Zipf-like law: 0 = even, 1.2 = one family holds "
+    "about half. Default: the built-in mix.",
+)
 @click.option("--client-id", default="demo", show_default=True)
 @click.option("--secret", default="demo-secret", show_default=True)
 @click.option("--username", default="demo", show_default=True)
@@ -42,15 +57,36 @@ from akeneo_sync.emulator.config import EmulatorConfig
 @click.option("--no-retry-after", is_flag=True, help="Omit Retry-After on 429 responses.")
 @click.option("--retry-after-seconds", default=1, type=int, show_default=True)
 @click.option(
-    "--error-rate", default=0.0, type=float, help="Share of requests answered 500/502/503."
+    "--error-rate", default=0.0, type=RATE, help="Share of requests answered 500/502/503."
 )
-@click.option("--drop-rate", default=0.0, type=float, help="Share of responses cut mid-body.")
+@click.option("--drop-rate", default=0.0, type=RATE, help="Share of responses cut mid-body.")
+@click.option(
+    "--truncate-rate",
+    default=0.0,
+    type=RATE,
+    help="Share of 200 JSON answers sent whole but ending half-way through the JSON.",
+)
+@click.option(
+    "--garbage-rate",
+    default=0.0,
+    type=RATE,
+    help="Share of 200 JSON answers with a PHP notice in front (not JSON).",
+)
+@click.option(
+    "--html-login",
+    is_flag=True,
+    help="Answer every API and token call with an SSO login page (200, text/html).",
+)
+@click.option(
+    "--stall-rate", default=0.0, type=RATE, help="Share of answers held back --stall-ms first."
+)
+@click.option("--stall-ms", default=60_000.0, type=float, show_default=True)
 @click.option(
     "--token-ttl",
     default=3600,
-    type=int,
+    type=click.IntRange(min=1),
     show_default=True,
-    help="Access token lifetime in seconds.",
+    help="Access token lifetime in seconds (a few seconds exercises refreshes).",
 )
 def emulator_command(**options: object) -> None:
     """Serve an Akeneo-compatible API on a generated catalog.
@@ -58,6 +94,8 @@ def emulator_command(**options: object) -> None:
     \b
     Example:
       akeneo-sync emulator --products 10000 --seed 1 --max-concurrency 4
+      akeneo-sync emulator --products 50000 --families 40 --family-skew 1.2
+      akeneo-sync emulator --truncate-rate 0.01 --stall-rate 0.01 --stall-ms 90000
     Stats: GET /_emulator/stats   Faults at runtime: POST /_emulator/faults
     """
     import uvicorn
@@ -74,7 +112,7 @@ def emulator_command(**options: object) -> None:
     url = f"http://{config.host}:{config.port}"
     click.echo(
         f"Akeneo emulator ready in {elapsed:.1f}s: {len(emu.catalog.p_family)} products, "
-        f"{len(emu.catalog.m_code)} product models"
+        f"{len(emu.catalog.m_code)} product models, {len(emu.catalog.family_codes)} families"
     )
     click.echo(f"  base URL:      {url}")
     click.echo(f"  client id:     {config.client_id}")

@@ -8,26 +8,57 @@ server all configure the same thing; fault options may be changed at runtime thr
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, fields
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 VariantValues = Literal["merged", "own"]
+Check = Callable[[Any], bool]
 
-# Options that may be changed while the server runs (the fault knobs).
-RUNTIME_FIELDS = (
-    "latency_ms",
-    "latency_per_item_ms",
-    "jitter_ms",
-    "max_concurrency",
-    "retry_after",
-    "retry_after_seconds",
-    "error_rate",
-    "drop_rate",
-    "token_ttl",
-    "variant_values",
-    "forbidden_resources",
-)
+
+def _number(low: float, high: float = float("inf"), integer: bool = False) -> Check:
+    def check(value: Any) -> bool:
+        kinds = int if integer else (int, float)
+        return isinstance(value, kinds) and not isinstance(value, bool) and low <= value <= high
+
+    return check
+
+
+def _is_bool(value: Any) -> bool:
+    return isinstance(value, bool)
+
+
+def _resources(value: Any) -> bool:
+    return value is None or (
+        isinstance(value, list | tuple) and all(isinstance(v, str) for v in value)
+    )
+
+
+RATE = _number(0, 1)
+MILLISECONDS = _number(0)
+# Options that may be changed while the server runs (the fault knobs), each with what it
+# accepts: a bad value is refused at POST time rather than breaking every later request.
+RUNTIME_FIELDS: dict[str, Check] = {
+    "latency_ms": MILLISECONDS,
+    "latency_per_item_ms": MILLISECONDS,
+    "jitter_ms": MILLISECONDS,
+    "max_concurrency": _number(0, integer=True),
+    "retry_after": _is_bool,
+    "retry_after_seconds": _number(0, integer=True),
+    "error_rate": RATE,
+    "drop_rate": RATE,
+    "truncate_rate": RATE,
+    "garbage_rate": RATE,
+    "html_login": _is_bool,
+    "stall_rate": RATE,
+    "stall_ms": MILLISECONDS,
+    "token_ttl": _number(1, integer=True),
+    "variant_values": lambda value: value in ("merged", "own"),
+    "forbidden_resources": _resources,
+}
+
+SECRET_FIELDS = ("secret", "password")
 
 
 @dataclass
@@ -36,6 +67,11 @@ class EmulatorConfig:
     port: int = 8081
     products: int = 1000
     seed: int = 42
+    # The six built-in families in their built-in mix unless told otherwise (see families.py):
+    # ``families`` adds or drops families, ``family_skew`` spreads products by a Zipf-like law
+    # (0 = even); with neither, a seed gives the same catalog it always gave.
+    families: int = 6
+    family_skew: float | None = None
     client_id: str = "demo"
     secret: str = "demo-secret"
     username: str = "demo"
@@ -50,30 +86,35 @@ class EmulatorConfig:
     retry_after: bool = True
     retry_after_seconds: int = 1
     error_rate: float = 0.0
-    drop_rate: float = 0.0
+    drop_rate: float = 0.0  # connections cut mid-body
+    truncate_rate: float = 0.0  # 200 answers whose JSON body ends half-way, connection intact
+    garbage_rate: float = 0.0  # 200 answers whose JSON body has a PHP notice in front
+    html_login: bool = False  # every API and token call answers an SSO proxy's login page
+    stall_rate: float = 0.0  # answers held back ``stall_ms`` before anything is sent
+    stall_ms: float = 60_000.0
     token_ttl: int = 3600
     refresh_token_ttl: int = 1_209_600
     # Resources answered 403 (e.g. ["products"]) to emulate a connection missing an ACL.
     forbidden_resources: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+    def public_dict(self) -> dict[str, Any]:
+        """Every option but the credentials a client logs in with: the control surface is
+        unauthenticated, so it must not hand out what the API is protected by."""
+        data = {k: v for k, v in asdict(self).items() if k not in SECRET_FIELDS}
         data["forbidden_resources"] = list(self.forbidden_resources)
         return data
 
-    def update_runtime(self, changes: dict[str, Any]) -> list[str]:
-        """Apply runtime changes; returns the names that are not runtime options."""
-        known = {f.name: f for f in fields(self)}
-        bad = [k for k in changes if k not in RUNTIME_FIELDS or k not in known]
-        if bad:
-            return bad
+    def update_runtime(self, changes: dict[str, Any]) -> str | None:
+        """Apply runtime changes, all or none; returns what is wrong with them, if anything."""
+        unknown = [k for k in changes if k not in RUNTIME_FIELDS]
+        if unknown:
+            return f"Not runtime options: {', '.join(unknown)}"
+        invalid = [k for k, v in changes.items() if not RUNTIME_FIELDS[k](v)]
+        if invalid:
+            return f"Invalid values for: {', '.join(invalid)}"
         for key, value in changes.items():
-            if key == "forbidden_resources":
-                value = tuple(value or ())
-            elif key == "variant_values" and value not in ("merged", "own"):
-                return [key]
-            setattr(self, key, value)
-        return []
+            setattr(self, key, tuple(value or ()) if key == "forbidden_resources" else value)
+        return None
 
 
 class Clock:

@@ -1,8 +1,11 @@
 """Fault injection and traffic accounting, as one pure-ASGI middleware.
 
 Latency (fixed, per item, jitter), a concurrency limit per API connection answered 429 (with or
-without Retry-After), random 500/502/503 and connections cut mid-body are all drawn from one RNG
-seeded with the catalog seed, so a run is reproducible. ``/_emulator/*`` is never faulted.
+without Retry-After), random 500/502/503, connections cut mid-body, stalls, and 200 answers whose
+JSON is truncated or preceded by garbage are all drawn from one RNG seeded with the catalog seed,
+so a run is reproducible (a fault left at 0 draws nothing, so adding one keeps earlier runs'
+draws). ``html_login`` answers every call with the login page of an SSO proxy, as a PIM behind
+one does when the proxy does not recognise the caller. ``/_emulator/*`` is never faulted.
 """
 
 from __future__ import annotations
@@ -63,6 +66,10 @@ class Stats:
             "errors_5xx": c["errors_5xx"],
             "injected_errors": c["injected_errors"],
             "dropped": c["dropped"],
+            "truncated": c["truncated"],
+            "garbage": c["garbage"],
+            "html_login": c["html_login"],
+            "stalled": c["stalled"],
             "bytes_sent": c["bytes_sent"],
             "tokens_issued": c["tokens_issued"],
             "token_refreshes": c["token_refreshes"],
@@ -107,6 +114,10 @@ class FaultMiddleware:
                 stats.count("bytes_sent", len(message.get("body", b"")))
             await send(message)
 
+        if cfg.html_login:  # the proxy answers before the PIM sees the call
+            stats.count("html_login")
+            await _plain(counting_send, 200, LOGIN_PAGE, {})
+            return
         if cfg.max_concurrency and self.in_flight[key] >= cfg.max_concurrency:
             stats.count("throttled_429")
             headers = {"Retry-After": str(cfg.retry_after_seconds)} if cfg.retry_after else {}
@@ -118,6 +129,9 @@ class FaultMiddleware:
             delay = cfg.latency_ms + (rng.uniform(0, cfg.jitter_ms) if cfg.jitter_ms else 0.0)
             if delay > 0:
                 await asyncio.sleep(delay / 1000)
+            if cfg.stall_rate and rng.random() < cfg.stall_rate:
+                stats.count("stalled")
+                await asyncio.sleep(cfg.stall_ms / 1000)
             if cfg.error_rate and rng.random() < cfg.error_rate:
                 stats.count("injected_errors")
                 status = rng.choice((500, 502, 503))
@@ -130,6 +144,12 @@ class FaultMiddleware:
                 return
             if cfg.drop_rate and rng.random() < cfg.drop_rate:
                 await self.app(scope, receive, _dropping(counting_send, stats))
+                return
+            if cfg.truncate_rate and rng.random() < cfg.truncate_rate:
+                await self.app(scope, receive, _spoiling(counting_send, stats, "truncated"))
+                return
+            if cfg.garbage_rate and rng.random() < cfg.garbage_rate:
+                await self.app(scope, receive, _spoiling(counting_send, stats, "garbage"))
                 return
             await self.app(scope, receive, counting_send)
         finally:
@@ -158,6 +178,50 @@ def _dropping(send: Send, stats: Any) -> Send:
         await send(message)
 
     return wrapped
+
+
+def _spoiling(send: Send, stats: Any, fault: str) -> Send:
+    """Hold a 200 JSON answer back and send it spoiled, with a Content-Length that matches:
+    ``truncated`` ends half-way (the transfer itself succeeds), ``garbage`` has a PHP notice in
+    front, as a PIM with ``display_errors`` on sends. Other answers pass through untouched."""
+    start: Message | None = None
+    chunks: list[bytes] = []
+
+    async def wrapped(message: Message) -> None:
+        nonlocal start
+        if message["type"] == "http.response.start":
+            ctype = dict(message.get("headers", [])).get(b"content-type", b"")
+            if message["status"] == 200 and b"json" in ctype:
+                start = message
+                return
+        elif start is not None and message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            if message.get("more_body"):
+                return
+            body = b"".join(chunks)
+            body = body[: len(body) // 2] if fault == "truncated" else PHP_NOTICE + body
+            stats.count(fault)
+            headers = [(k, v) for k, v in start["headers"] if k != b"content-length"]
+            headers.append((b"content-length", str(len(body)).encode()))
+            await send({**start, "headers": headers})
+            message = {"type": "http.response.body", "body": body}
+        await send(message)
+
+    return wrapped
+
+
+PHP_NOTICE = (
+    b"<br />\n<b>Deprecated</b>:  strlen(): Passing null to parameter #1 ($string) of type "
+    b"string is deprecated in <b>/srv/pim/vendor/symfony/http-foundation/Request.php</b> on "
+    b"line <b>1480</b><br />\n"
+)
+LOGIN_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>Sign in to your account</title></head>
+<body><form method="post" action="/sso/login">
+<h1>Sign in</h1><label>Email <input type="email" name="login"></label>
+<label>Password <input type="password" name="password"></label>
+<button type="submit">Next</button></form></body></html>
+"""
 
 
 async def _plain(send: Send, status: int, body: Any, headers: dict[str, str]) -> None:

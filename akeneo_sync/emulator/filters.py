@@ -1,9 +1,9 @@
 """The ``search`` query parameter: parse Akeneo's filter JSON and compile it into predicates over
 product (or product-model) indexes, evaluated on the compact columns.
 
-Property filters (uuid, enabled, family, categories, dates, parent, completeness, groups, the
-identifier) never render a product; other attribute filters do, which is fine for test-sized
-catalogs and still correct at scale, only slower.
+Property filters (uuid, enabled, family, categories, dates, parent, groups, the identifier) never
+render a product; attribute filters, completeness and quality_score (computed from the values, see
+``scores.py``) do, which is fine for test-sized catalogs and still correct at scale, only slower.
 """
 
 from __future__ import annotations

@@ -2,19 +2,25 @@
 product models, the rest simple products; some uncategorised, some disabled, a few familyless.
 
 Everything is drawn from one seeded RNG in a fixed order, so a seed always gives the same catalog.
+Families come either in the built-in mix (the default, unchanged so existing seeds keep their
+catalogs) or spread by the Zipf-like law of ``families.py``.
 """
 
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING
+from itertools import accumulate
+from statistics import mean
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from akeneo_sync.emulator.catalog import Catalog
 
 from akeneo_sync.emulator.catalog import CATALOG_END, SPAN
+from akeneo_sync.emulator.families import family_shares
 
 GROUP_PROBABILITY = 0.2  # tuned so that ~60% of products are variants
+FAMILYLESS = 0.01
 SIMPLE_WEIGHTS = {
     "clothing": 2,
     "shoes": 1,
@@ -96,101 +102,178 @@ def _leaves(cat: Catalog) -> dict[tuple[str, str], list[str]]:
     return out
 
 
-def generate_products(cat: Catalog, n: int) -> None:
-    rng = random.Random(cat.seed * 7 + 1)
-    leaves = _leaves(cat)
-    simple_fams = [cat.family_idx[f] for f in SIMPLE_WEIGHTS]
-    simple_w = list(SIMPLE_WEIGHTS.values())
-    var_fams = [cat.family_idx[f] for f in VARIANT_WEIGHTS]
-    var_w = list(VARIANT_WEIGHTS.values())
-    by_family: dict[int, list[int]] = {}
-    for v, f in enumerate(cat.variant_family):
-        by_family.setdefault(f, []).append(v)
-    n_colors = len(cat._gen_attrs["color"]["_options"])
-    start = CATALOG_END - SPAN
-    suppliers = leaves[("suppliers", "")]
-    cache: dict[tuple[str, ...], int] = {}
+class _Filler:
+    """One generation pass: the seeded RNG and the two things it appends, a product model group
+    (root, sub models, variants) or a simple product. Both family mixes share them, and the
+    draws happen in the order the built-in mix always made them."""
 
-    def cats_for(fam: str, p_master: float, p_mobile: float, p_sup: float) -> int:
+    def __init__(self, cat: Catalog, n: int) -> None:
+        self.cat = cat
+        self.n = n
+        self.rng = random.Random(cat.seed * 7 + 1)
+        leaves = _leaves(cat)
+        # Family -> the leaf categories of its branch in the master and the mobile tree.
+        self.branches = {
+            code: (leaves[("master", branch)], leaves.get(("mobile", branch)))
+            for code, branch in cat.s.family_branch.items()
+        }
+        self.suppliers = leaves[("suppliers", "")]
+        self.by_family: dict[int, list[int]] = {}
+        for v, f in enumerate(cat.variant_family):
+            self.by_family.setdefault(f, []).append(v)
+        self.start = CATALOG_END - SPAN
+        self.cache: dict[tuple[str, ...], int] = {}
+
+    def cats_for(self, fam: str, p_master: float, p_mobile: float, p_sup: float) -> int:
+        rng = self.rng
+        master, mobile = self.branches[fam]
         codes: list[str] = []
         if rng.random() < p_master:
-            codes.append(rng.choice(leaves[("master", fam)]))
-        mobile = leaves.get(("mobile", fam))
+            codes.append(rng.choice(master))
         if mobile and rng.random() < p_mobile:
             codes.append(rng.choice(mobile))
         if rng.random() < p_sup:
-            codes.append(rng.choice(suppliers))
+            codes.append(rng.choice(self.suppliers))
         key = tuple(codes)
-        got = cache.get(key)
+        got = self.cache.get(key)
         if got is None:
-            got = cache[key] = cat.intern(key)
+            got = self.cache[key] = self.cat.intern(key)
         return got
 
-    def stamps(after: int, spread: int = SPAN) -> tuple[int, int]:
+    def stamps(self, after: int, spread: int = SPAN) -> tuple[int, int]:
         # Roots and simple products spread over the whole span; children follow their parent
         # within weeks. ``updated`` lands up to 200 days later, never past CATALOG_END.
+        rng = self.rng
         created = after + rng.randrange(max(1, min(spread, CATALOG_END - after)))
         updated = created + rng.randrange(max(1, min(200 * 86400, CATALOG_END - created)))
         return created, updated
 
-    while len(cat.p_family) < n:
-        if rng.random() < GROUP_PROBABILITY:
-            fam = rng.choices(var_fams, var_w)[0]
-            fcode = cat.family_codes[fam]
-            var = rng.choice(by_family[fam])
-            levels = cat.variants[var]["variant_attribute_sets"]
-            created, updated = stamps(start)
-            root_cats = cats_for(fcode, 0.97, 0.7, 0.0)
-            root = append_model(
-                cat, f"{fcode}_{len(cat.m_code):06d}", fam, var, -1, -1, created, updated, root_cats
-            )
-            parents: list[tuple[int, int]] = []  # (model, depth of its children)
-            if len(levels) == 2:
-                for color in rng.sample(range(n_colors), rng.randint(2, 3)):
-                    c2, u2 = stamps(created, 30 * 86400)
-                    color_code = cat._gen_attrs["color"]["_options"][color]
-                    sub = append_model(
-                        cat,
-                        f"{cat.m_code[root]}_{color_code}",
-                        fam,
-                        var,
-                        root,
-                        color,
-                        c2,
-                        u2,
-                        cats_for(fcode, 0.3, 0.0, 0.0),
-                    )
-                    parents.append((sub, 2))
-            else:
-                parents.append((root, 1))
-            for model, depth in parents:
-                axis = levels[depth - 1]["axes"][0]
-                n_opts = len(cat._gen_attrs[axis]["_options"])
-                count = rng.randint(2, 4) if depth == 2 else rng.randint(3, 5)
-                mcreated = cat.m_created[model]
-                for opt in sorted(rng.sample(range(n_opts), min(count, n_opts))):
-                    if len(cat.p_family) >= n:
-                        break
-                    c3, u3 = stamps(mcreated, 30 * 86400)
-                    append_product(
-                        cat,
-                        fam,
-                        model,
-                        opt,
-                        rng.random() > 0.05,
-                        c3,
-                        u3,
-                        cats_for(fcode, 0.0, 0.0, 0.1),
-                    )
-        else:
-            if rng.random() < 0.01:
-                fam, cats = -1, cat.intern(())
-            else:
-                fam = rng.choices(simple_fams, simple_w)[0]
-                cats = (
-                    cat.intern(())
-                    if rng.random() < 0.05
-                    else cats_for(cat.family_codes[fam], 0.9, 0.6, 0.15)
+    def group(self, fam: int) -> None:
+        cat, rng = self.cat, self.rng
+        fcode = cat.family_codes[fam]
+        var = rng.choice(self.by_family[fam])
+        levels = cat.variants[var]["variant_attribute_sets"]
+        created, updated = self.stamps(self.start)
+        root_cats = self.cats_for(fcode, 0.97, 0.7, 0.0)
+        root = append_model(
+            cat, f"{fcode}_{len(cat.m_code):06d}", fam, var, -1, -1, created, updated, root_cats
+        )
+        parents: list[tuple[int, int]] = []  # (model, depth of its children)
+        if len(levels) == 2:
+            first = cat._gen_attrs[levels[0]["axes"][0]]["_options"]
+            for opt in rng.sample(range(len(first)), rng.randint(2, 3)):
+                c2, u2 = self.stamps(created, 30 * 86400)
+                sub = append_model(
+                    cat,
+                    f"{cat.m_code[root]}_{first[opt]}",
+                    fam,
+                    var,
+                    root,
+                    opt,
+                    c2,
+                    u2,
+                    self.cats_for(fcode, 0.3, 0.0, 0.0),
                 )
-            created, updated = stamps(start)
-            append_product(cat, fam, -1, -1, rng.random() > 0.08, created, updated, cats)
+                parents.append((sub, 2))
+        else:
+            parents.append((root, 1))
+        for model, depth in parents:
+            axis = levels[depth - 1]["axes"][0]
+            n_opts = len(cat._gen_attrs[axis]["_options"])
+            count = rng.randint(2, 4) if depth == 2 else rng.randint(3, 5)
+            mcreated = cat.m_created[model]
+            for opt in sorted(rng.sample(range(n_opts), min(count, n_opts))):
+                if len(cat.p_family) >= self.n:
+                    break
+                c3, u3 = self.stamps(mcreated, 30 * 86400)
+                append_product(
+                    cat,
+                    fam,
+                    model,
+                    opt,
+                    rng.random() > 0.05,
+                    c3,
+                    u3,
+                    self.cats_for(fcode, 0.0, 0.0, 0.1),
+                )
+
+    def simple(self, fam: int) -> None:
+        cat, rng = self.cat, self.rng
+        if fam < 0:
+            cats = cat.intern(())
+        else:
+            cats = (
+                cat.intern(())
+                if rng.random() < 0.05
+                else self.cats_for(cat.family_codes[fam], 0.9, 0.6, 0.15)
+            )
+        created, updated = self.stamps(self.start)
+        append_product(cat, fam, -1, -1, rng.random() > 0.08, created, updated, cats)
+
+    def group_size(self, fam: int) -> float:
+        """Expected variants in one of the family's groups (what ``group`` draws, on average)."""
+        cat = self.cat
+
+        def axis_options(levels: list[dict[str, Any]], depth: int) -> int:
+            return len(cat._gen_attrs[levels[depth]["axes"][0]]["_options"])
+
+        sizes = []
+        for var in self.by_family[fam]:
+            levels = cat.variants[var]["variant_attribute_sets"]
+            last = axis_options(levels, len(levels) - 1)
+            if len(levels) == 2:
+                subs = mean(min(k, axis_options(levels, 0)) for k in (2, 3))
+                sizes.append(subs * mean(min(k, last) for k in (2, 3, 4)))
+            else:
+                sizes.append(mean(min(k, last) for k in (3, 4, 5)))
+        return mean(sizes)
+
+
+def generate_products(cat: Catalog, n: int, skew: float | None = None) -> None:
+    """``skew`` None: the built-in mix of the six built-in families; otherwise every family of
+    the structure, spread by ``family_shares``."""
+    fill = _Filler(cat, n)
+    if skew is None:
+        _builtin_mix(cat, fill)
+    else:
+        _skewed_mix(cat, fill, skew)
+
+
+def _builtin_mix(cat: Catalog, fill: _Filler) -> None:
+    rng = fill.rng
+    simple_fams = [cat.family_idx[f] for f in SIMPLE_WEIGHTS]
+    simple_w = list(SIMPLE_WEIGHTS.values())
+    var_fams = [cat.family_idx[f] for f in VARIANT_WEIGHTS]
+    var_w = list(VARIANT_WEIGHTS.values())
+    while len(cat.p_family) < fill.n:
+        if rng.random() < GROUP_PROBABILITY:
+            fill.group(rng.choices(var_fams, var_w)[0])
+        elif rng.random() < FAMILYLESS:
+            fill.simple(-1)
+        else:
+            fill.simple(rng.choices(simple_fams, simple_w)[0])
+
+
+def _skewed_mix(cat: Catalog, fill: _Filler, skew: float) -> None:
+    rng = fill.rng
+    families = range(len(cat.family_codes))
+    # A draw of a family with variants sometimes yields a whole group of variants, so each
+    # family is drawn in proportion to its share of products over its expected products per
+    # draw: products (and with them product models) then follow ``family_shares``.
+    per_draw = [
+        GROUP_PROBABILITY * fill.group_size(f) + 1 - GROUP_PROBABILITY
+        if f in fill.by_family
+        else 1.0
+        for f in families
+    ]
+    shares = family_shares(len(families), skew)
+    cum = list(accumulate(share / size for share, size in zip(shares, per_draw, strict=True)))
+    while len(cat.p_family) < fill.n:
+        if rng.random() < FAMILYLESS:
+            fill.simple(-1)
+            continue
+        fam = rng.choices(families, cum_weights=cum)[0]
+        if fam in fill.by_family and rng.random() < GROUP_PROBABILITY:
+            fill.group(fam)
+        else:
+            fill.simple(fam)

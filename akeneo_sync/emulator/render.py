@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from akeneo_sync.emulator import scores
 from akeneo_sync.emulator.catalog_data import CHANNELS
 from akeneo_sync.emulator.config import EmulatorConfig, iso
 
@@ -149,17 +150,9 @@ class Renderer:
             quantified.update(link.get("quantified_associations", {}))
         doc["quantified_associations"] = quantified
         if view.with_quality_scores:
-            doc["quality_scores"] = [
-                {"scope": ch, "locale": loc, "data": "ABCDE"[cat.completeness(i, c, li) % 5]}
-                for c, (ch, (_, locs, _)) in enumerate(CHANNELS.items())
-                for li, loc in enumerate(locs)
-            ]
+            doc["quality_scores"] = scores.quality_scores(scores.product_grades(self, i))
         if view.with_completenesses:
-            doc["completenesses"] = [
-                {"scope": ch, "locale": loc, "data": cat.completeness(i, c, li)}
-                for c, (ch, (_, locs, _)) in enumerate(CHANNELS.items())
-                for li, loc in enumerate(locs)
-            ]
+            doc["completenesses"] = scores.completenesses(self, i)
         return doc
 
     def model(self, m: int, view: View) -> dict[str, Any]:
@@ -185,9 +178,5 @@ class Renderer:
             quantified.update(link.get("quantified_associations", {}))
         doc["quantified_associations"] = quantified
         if view.with_quality_scores:
-            doc["quality_scores"] = [
-                {"scope": ch, "locale": loc, "data": "ABCDE"[(m + li + c) % 5]}
-                for c, (ch, (_, locs, _)) in enumerate(CHANNELS.items())
-                for li, loc in enumerate(locs)
-            ]
+            doc["quality_scores"] = scores.quality_scores(scores.model_grades(self, m))
         return doc

@@ -144,6 +144,7 @@ def _missing(resource: str, code: str) -> str:
         "currencies": "Currency",
         "attribute-groups": "Attribute group",
         "association-types": "Association type",
+        "measure-families": "Measure family",
     }.get(resource, resource.capitalize())
     return f'{noun} "{code}" does not exist.'
 
@@ -286,6 +287,32 @@ async def measurement_families(request: Request) -> Response:
     return json_response(emulator(request).catalog.s.measurement_families)
 
 
+def _measure_families(s: Structure) -> list[dict[str, Any]]:
+    """The measure families of Akeneo 2.x-4.x (``/measure-families``, offset-paginated), which
+    older connectors still call: the standard unit as ``standard``, units as a list and each
+    conversion as one ``{operator: value}`` object."""
+    return sorted(
+        (
+            {
+                "code": m["code"],
+                "standard": m["standard_unit_code"],
+                "units": [
+                    {
+                        "code": u["code"],
+                        "convert": {
+                            op["operator"]: op["value"] for op in u["convert_from_standard"]
+                        },
+                        "symbol": u["symbol"],
+                    }
+                    for u in m["units"].values()
+                ],
+            }
+            for m in s.measurement_families
+        ),
+        key=lambda m: str(m["code"]),
+    )
+
+
 def _variants(s: Structure, request: Request) -> list[dict[str, Any]]:
     family = request.path_params["family"]
     if family not in s.family_by_code:
@@ -352,4 +379,5 @@ ROUTES: list[Route] = [
         "association-types", "/association-types", lambda s: s.association_types, {"code"}
     ),
     Route(V1 + "/measurement-families", measurement_families, methods=["GET"]),
+    *offset_resource("measure-families", "/measure-families", _measure_families),
 ]

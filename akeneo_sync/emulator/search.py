@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from akeneo_sync.emulator import scores
 from akeneo_sync.emulator.catalog_data import CHANNELS
 from akeneo_sync.emulator.filters import (
     ALL_LOCALE_OPS,
@@ -45,11 +46,6 @@ def _parent_in(column: Any, wanted: set[int]) -> Pred:
     return lambda m: column[m] in wanted
 
 
-def _complete_model(cat: Catalog, complete: bool) -> Pred:
-    # Approximation: a deterministic share of models, not their variants' scores.
-    return lambda m: (cat.completeness(m, 0, 0) == 100) == complete
-
-
 def scope_pred(cat: Catalog, scope: str, catset_of: Any) -> Pred:
     # With ``scope`` Akeneo only returns items classified in the channel's tree.
     bit = {"master": 1, "mobile": 2}[cat.s.channel_by_code[scope]["category_tree"]]
@@ -57,25 +53,76 @@ def scope_pred(cat: Catalog, scope: str, catset_of: Any) -> Pred:
     return lambda i: bool(trees[catset_of(i)] & bit)
 
 
-def completeness_pred(cat: Catalog, cond: dict[str, Any]) -> Pred:
-    op, value, scope = cond["operator"], cond.get("value"), cond.get("scope")
+def _channel(field: str, cond: dict[str, Any]) -> tuple[str, list[str]]:
+    """The filter's ``scope`` and the locales it applies to (``locales``, else the channel's)."""
+    scope = cond.get("scope")
     if scope not in CHANNELS:
-        raise FilterError(422, f'Property "completeness" expects a valid scope, "{scope}" given.')
+        raise FilterError(422, f'Property "{field}" expects a valid scope, "{scope}" given.')
+    return scope, cond.get("locales") or CHANNELS[scope][1]
+
+
+def completeness_pred(renderer: Renderer, cond: dict[str, Any]) -> Pred:
+    op, value = cond["operator"], cond.get("value")
+    scope, locales = _channel("completeness", cond)
     if not isinstance(value, int) or isinstance(value, bool):
         raise FilterError(
             422, f'Property "completeness" expects a numeric as data, "{value}" given.'
         )
-    ch = list(CHANNELS).index(scope)
-    locs = CHANNELS[scope][1]
     if op in COMPARE:
         cmp = COMPARE[op]
-        return lambda i: any(cmp(cat.completeness(i, ch, li), value) for li in range(len(locs)))
+
+        def on_one_locale(i: int) -> bool:
+            comp = scores.product_completeness(renderer, i)  # empty: no family, no match
+            return any(cmp(comp[scope, loc], value) for loc in CHANNELS[scope][1] if comp)
+
+        return on_one_locale
     if op in ALL_LOCALE_OPS:
         cmp = COMPARE[ALL_LOCALE_OPS[op]]
-        wanted = cond.get("locales") or locs
-        idx = [locs.index(loc) for loc in wanted if loc in locs]
-        return lambda i: all(cmp(cat.completeness(i, ch, li), value) for li in idx)
+
+        def on_all_locales(i: int) -> bool:
+            comp = scores.product_completeness(renderer, i)  # empty: no family, no match
+            return bool(comp) and all(cmp(comp.get((scope, loc), -1), value) for loc in locales)
+
+        return on_all_locales
     raise unsupported("completeness", op)
+
+
+MODEL_COMPLETENESS = ("AT LEAST COMPLETE", "AT LEAST INCOMPLETE", "ALL COMPLETE", "ALL INCOMPLETE")
+
+
+def model_completeness_pred(renderer: Renderer, cond: dict[str, Any]) -> Pred:
+    """Evaluated over the model's variant products, as Akeneo indexes it: a variant counts as
+    complete when it is 100% on the channel for every locale asked."""
+    op = cond["operator"]
+    if op not in MODEL_COMPLETENESS:
+        raise unsupported("completeness", op)
+    scope, locales = _channel("completeness", cond)
+    cat = renderer.cat
+    want_complete = "INCOMPLETE" not in op
+    combine_variants = any if op.startswith("AT LEAST") else all
+
+    def complete(i: int) -> bool:
+        comp = scores.product_completeness(renderer, i)
+        return bool(comp) and all(comp.get((scope, loc)) == 100 for loc in locales)
+
+    def check(m: int) -> bool:
+        variants = cat.descendants_of_model(m)[1]
+        return bool(variants) and combine_variants(complete(i) == want_complete for i in variants)
+
+    return check
+
+
+def quality_pred(renderer: Renderer, cond: dict[str, Any]) -> Pred:
+    op, locale = cond["operator"], cond.get("locale")
+    if op != "IN":
+        raise unsupported("quality_score", op)
+    scope, _ = _channel("quality_score", cond)
+    if locale not in CHANNELS[scope][1]:
+        raise FilterError(
+            422, f'Property "quality_score" expects a valid locale, "{locale}" given.'
+        )
+    wanted = set(code_list("quality_score", cond.get("value")))
+    return lambda i: scores.product_grades(renderer, i).get((scope, locale)) in wanted
 
 
 def value_pred(
@@ -206,7 +253,9 @@ def product_predicate(
             elif field == "parent":
                 preds.append(parent_pred(cat, cond))
             elif field == "completeness":
-                preds.append(completeness_pred(cat, cond))
+                preds.append(completeness_pred(renderer, cond))
+            elif field == "quality_score":
+                preds.append(quality_pred(renderer, cond))
             elif field == "groups":
                 preds.append(groups_pred(cat, cond))
             elif field == "sku" or field == "identifier":
@@ -298,15 +347,7 @@ def model_predicate(
                 else:
                     raise unsupported(field, op)
             elif field == "completeness":
-                if op not in (
-                    "AT LEAST COMPLETE",
-                    "AT LEAST INCOMPLETE",
-                    "ALL COMPLETE",
-                    "ALL INCOMPLETE",
-                ):
-                    raise unsupported(field, op)
-                bit = op in ("AT LEAST COMPLETE", "ALL COMPLETE")
-                preds.append(_complete_model(cat, bit))
+                preds.append(model_completeness_pred(renderer, cond))
             elif field in cat.s.attr_by_code:
                 preds.append(value_pred(renderer, field, cond, True, search_locale, search_scope))
             else:

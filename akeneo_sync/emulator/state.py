@@ -18,7 +18,9 @@ class Emulator:
         self.clock = Clock()
         self.stats = Stats()
         self.rng = make_rng(config.seed)
-        self.catalog = catalog or Catalog(config.seed, config.products)
+        self.catalog = catalog or Catalog(
+            config.seed, config.products, families=config.families, family_skew=config.family_skew
+        )
         # The catalog is long-lived: freezing it keeps full GC passes from rescanning hundreds
         # of thousands of model codes and interned sets, which showed up as 100 ms page spikes.
         gc.collect()

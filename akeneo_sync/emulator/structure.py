@@ -20,7 +20,6 @@ from akeneo_sync.emulator.catalog_data import (
     DE,
     DISABLED_CURRENCIES,
     DISABLED_LOCALES,
-    FAMILIES,
     FR,
     GROUPS,
     LOCALES,
@@ -35,6 +34,7 @@ from akeneo_sync.emulator.catalog_data import (
     labels,
 )
 from akeneo_sync.emulator.config import iso
+from akeneo_sync.emulator.families import BUILTIN_FAMILIES, family_specs
 
 
 @dataclass
@@ -49,6 +49,8 @@ class Structure:
     options: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     attribute_groups: list[dict[str, Any]] = field(default_factory=list)
     families: list[dict[str, Any]] = field(default_factory=list)
+    # Family code -> the category branch (a top-level TREE key) its products are classified in.
+    family_branch: dict[str, str] = field(default_factory=dict)
     family_variants: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     measurement_families: list[dict[str, Any]] = field(default_factory=list)
     association_types: list[dict[str, Any]] = field(default_factory=list)
@@ -91,7 +93,7 @@ class Structure:
         return out
 
 
-def build_structure(seed: int, products: int) -> Structure:
+def build_structure(seed: int, products: int, families: int = BUILTIN_FAMILIES) -> Structure:
     rng = random.Random(seed)
     s = Structure(seed=seed, scale=products)
     s.locales = [{"code": c, "enabled": True} for c in sorted(LOCALES)] + [
@@ -119,7 +121,7 @@ def build_structure(seed: int, products: int) -> Structure:
         )
     _build_categories(s)
     _build_attributes(s, rng)
-    _build_families(s)
+    _build_families(s, family_specs(seed, families))
     for fam, (std, units) in MEASUREMENTS.items():
         s.measurement_families.append(
             {
@@ -291,8 +293,9 @@ def _option_labels(attr: str, code: str, rng: random.Random) -> dict[str, str]:
     return {"en_US": text, "fr_FR": FR.get(code, text), "de_DE": DE.get(code, text)}
 
 
-def _build_families(s: Structure) -> None:
-    for order, (code, spec) in enumerate(FAMILIES.items(), 1):
+def _build_families(s: Structure, specs: dict[str, dict[str, Any]]) -> None:
+    for order, (code, spec) in enumerate(specs.items(), 1):
+        s.family_branch[code] = spec["branch"]
         attrs = list(dict.fromkeys(spec["attrs"]))
         s.families.append(
             {

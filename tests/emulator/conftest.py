@@ -32,7 +32,7 @@ def fresh() -> Iterator[EmulatorServer]:
         yield srv
 
 
-def _client(srv: EmulatorServer) -> httpx.Client:
+def client_for(srv: EmulatorServer) -> httpx.Client:
     client = httpx.Client(base_url=srv.url, timeout=30)
     token = login(client)["access_token"]
     client.headers["Authorization"] = f"Bearer {token}"
@@ -41,14 +41,14 @@ def _client(srv: EmulatorServer) -> httpx.Client:
 
 @pytest.fixture()
 def api(server: EmulatorServer) -> Iterator[httpx.Client]:
-    client = _client(server)
+    client = client_for(server)
     yield client
     client.close()
 
 
 @pytest.fixture()
 def fresh_api(fresh: EmulatorServer) -> Iterator[httpx.Client]:
-    client = _client(fresh)
+    client = client_for(fresh)
     yield client
     client.close()
 

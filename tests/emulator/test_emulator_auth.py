@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import base64
+import time
 
+import click
 import httpx
+import pytest
+
+from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
 
 from .conftest import login
 
@@ -109,3 +114,40 @@ def test_token_ttl_option(fresh) -> None:
         assert c.get("/api/rest/v1/locales", headers=auth).status_code == 401
         stats = c.get("/_emulator/stats").json()
         assert stats["tokens_issued"] == 1
+
+
+def test_short_token_ttl_and_refresh_rotation_chain() -> None:
+    from akeneo_sync.emulator.cli import emulator_command
+
+    assert emulator_command.make_context("emulator", ["--token-ttl", "5"]).params["token_ttl"] == 5
+    with pytest.raises(click.BadParameter):
+        emulator_command.make_context("emulator", ["--token-ttl", "0"])
+    with (
+        EmulatorServer(EmulatorConfig(port=0, products=20, token_ttl=5)) as srv,
+        httpx.Client(base_url=srv.url) as c,
+    ):
+        tokens = login(c)
+        assert tokens["expires_in"] == 5
+        used: list[str] = []
+        for _ in range(3):
+            auth = {"Authorization": f"Bearer {tokens['access_token']}"}
+            assert c.get("/api/rest/v1/locales", headers=auth).status_code == 200
+            c.post("/_emulator/clock", json={"advance": 6})
+            assert c.get("/api/rest/v1/locales", headers=auth).status_code == 401
+            body = {"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"]}
+            r = c.post("/api/oauth/v1/token", auth=("demo", "demo-secret"), json=body)
+            assert r.status_code == 200 and r.json()["expires_in"] == 5
+            used.append(tokens["refresh_token"])
+            tokens = r.json()
+            assert tokens["refresh_token"] not in used
+        for old in used:  # every consumed refresh token stays refused
+            body = {"grant_type": "refresh_token", "refresh_token": old}
+            r = c.post("/api/oauth/v1/token", auth=("demo", "demo-secret"), json=body)
+            assert r.status_code == 422
+            assert r.json()["message"] == "Refresh token is invalid or has expired"
+        # And in real time, without moving the clock: a 1 s token expires after 1 s.
+        c.post("/_emulator/faults", json={"token_ttl": 1})
+        auth = {"Authorization": f"Bearer {login(c)['access_token']}"}
+        assert c.get("/api/rest/v1/locales", headers=auth).status_code == 200
+        time.sleep(1.2)
+        assert c.get("/api/rest/v1/locales", headers=auth).status_code == 401

@@ -62,6 +62,8 @@ def test_cli_command_has_every_flag() -> None:
         "port",
         "products",
         "seed",
+        "families",
+        "family_skew",
         "client_id",
         "secret",
         "username",
@@ -74,6 +76,11 @@ def test_cli_command_has_every_flag() -> None:
         "no_retry_after",
         "error_rate",
         "drop_rate",
+        "truncate_rate",
+        "garbage_rate",
+        "html_login",
+        "stall_rate",
+        "stall_ms",
         "token_ttl",
     }
 
