@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import quote
@@ -44,7 +45,9 @@ class AkeneoClient:
         retry: RetryPolicy | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``clock`` tells the token's age (tests drive it; the server has its own)."""
         if not url:
             raise ConfigError("no Akeneo URL: give --url or set AKENEO_URL")
         auth: httpx.Auth
@@ -64,7 +67,12 @@ class AkeneoClient:
             if missing:
                 raise ConfigError(f"missing {', '.join(missing)} for the Akeneo connection")
             auth = PasswordAuth(
-                url, client_id or "", client_secret or "", username or "", password or ""
+                url,
+                client_id or "",
+                client_secret or "",
+                username or "",
+                password or "",
+                clock=clock,
             )
         self.auth = auth
         self.http = AkeneoHttp(

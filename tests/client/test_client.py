@@ -56,10 +56,10 @@ def test_expired_token_is_refreshed_and_the_request_replayed(server: EmulatorSer
     oracle = Oracle(server.url)
 
     async def go() -> tuple[int, PasswordAuth]:
-        async with client_for(server.url) as client:
+        # A frozen clock: the token always looks fresh to the client.
+        async with client_for(server.url, clock=lambda: 0.0) as client:
             auth = client.auth
             assert isinstance(auth, PasswordAuth)
-            auth._clock = lambda: 0.0  # frozen: the token always looks fresh to the client
             count = 0
             async for page in client.pages("products"):
                 count += len(page)
@@ -81,9 +81,8 @@ def test_token_refreshed_before_expiry(server: EmulatorServer) -> None:
     now = [1000.0]
 
     async def go() -> tuple[int, PasswordAuth]:
-        async with client_for(server.url, concurrency=1) as client:
+        async with client_for(server.url, concurrency=1, clock=lambda: now[0]) as client:
             assert isinstance(client.auth, PasswordAuth)
-            client.auth._clock = lambda: now[0]
             count = 0
             async for page in client.pages("products"):
                 count += len(page)
