@@ -14,6 +14,7 @@ A test needing a service that is unreachable is skipped on a developer's machine
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -218,3 +219,12 @@ def mongo_url(mongo_server: str) -> Iterator[str]:
         pass  # best effort: each test uses its own name anyway
     finally:
         client.close()
+
+
+@pytest.fixture
+def seed() -> int:
+    """A random seed for the test, printed (pytest shows it with a failure) so that the failure
+    can be replayed: ``AKENEO_SYNC_TEST_SEED=N pytest ...``."""
+    value = int(os.environ.get("AKENEO_SYNC_TEST_SEED") or random.SystemRandom().randrange(2**32))
+    print(f"random seed {value} (replay with AKENEO_SYNC_TEST_SEED={value})")
+    return value

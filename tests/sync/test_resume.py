@@ -121,18 +121,18 @@ def _kill_and_resume(
 
 
 @pytest.mark.parametrize("big_server", [3000], indirect=True)
-def test_kill9_twice_then_resume(big_server: EmulatorServer, tmp_path: Path) -> None:
-    _kill_and_resume(big_server, tmp_path, kills=2, seed=int(time.time()))
+def test_kill9_twice_then_resume(big_server: EmulatorServer, tmp_path: Path, seed: int) -> None:
+    _kill_and_resume(big_server, tmp_path, kills=2, seed=seed)
 
 
 @pytest.mark.parametrize("big_server", [3000], indirect=True)
 def test_kill9_then_resume_into_a_jsonl_directory(
-    big_server: EmulatorServer, tmp_path: Path
+    big_server: EmulatorServer, tmp_path: Path, seed: int
 ) -> None:
-    _kill_and_resume(big_server, tmp_path, kills=2, seed=int(time.time()), suffix="-jsonl")
+    _kill_and_resume(big_server, tmp_path, kills=2, seed=seed, suffix="-jsonl")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("big_server", [20_000], indirect=True)
-def test_kill9_resume_20k(big_server: EmulatorServer, tmp_path: Path) -> None:
-    _kill_and_resume(big_server, tmp_path, kills=1, seed=int(time.time()))
+def test_kill9_resume_20k(big_server: EmulatorServer, tmp_path: Path, seed: int) -> None:
+    _kill_and_resume(big_server, tmp_path, kills=1, seed=seed)

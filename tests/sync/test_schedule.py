@@ -7,6 +7,7 @@ import json
 import signal
 import sqlite3
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -73,13 +74,16 @@ def test_sigterm_between_runs_exits_0(tmp_path: Path) -> None:
     with EmulatorServer(EmulatorConfig(port=0, products=100, seed=2)) as server:
         db = tmp_path / "catalog.db"
         proc = start_sync(server, db, "--every", "1h")
-        wait_for(lambda: "cursors" in state(db))
-        wait_for(lambda: query(db, "SELECT count(*) FROM _akeneo_sync_lock") == [(0,)])
-        time.sleep(0.3)
+        assert proc.stderr is not None
+        lines: list[str] = []
+        reader = threading.Thread(target=lambda: lines.extend(proc.stderr), daemon=True)  # type: ignore[arg-type]
+        reader.start()
+        wait_for(lambda: any("next run at" in line for line in lines))  # waiting between runs
         proc.send_signal(signal.SIGTERM)
-        _out, err = proc.communicate(timeout=30)
+        proc.wait(timeout=30)
+        reader.join(timeout=10)
+    err = "".join(lines)
     assert proc.returncode == 0, err
-    assert "next run at" in err
     assert state(db)["runs"] == 1
 
 

@@ -1,0 +1,49 @@
+"""ModelStore: product models on local disk, looked up by code, read back in batches."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from akeneo_sync.run.modelstore import ModelStore
+
+
+def model(code: str, parent: str | None = None, **values: str) -> dict[str, object]:
+    return {"code": code, "parent": parent, "values": values}
+
+
+def test_models_by_code_and_in_code_order() -> None:
+    store = ModelStore(cache_size=2)
+    try:
+        store.update_many([model("b"), model("a"), model("c", "a")])
+        assert len(store) == 3
+        assert "c" in store and "z" not in store
+        assert store["c"]["parent"] == "a"
+        assert list(store) == ["a", "b", "c"]
+        assert [[m["code"] for m in batch] for batch in store.docs(2)] == [["a", "b"], ["c"]]
+        with pytest.raises(KeyError):
+            store["z"]
+    finally:
+        store.close()
+
+
+def test_a_rewritten_model_is_not_served_stale_from_the_cache() -> None:
+    store = ModelStore()
+    try:
+        store["a"] = model("a", name="old")
+        assert store["a"]["values"] == {"name": "old"}  # now cached
+        store.update({"a": model("a", name="new")})
+        assert store["a"]["values"] == {"name": "new"}
+        del store["a"]
+        assert "a" not in store
+    finally:
+        store.close()
+
+
+def test_close_removes_its_files() -> None:
+    store = ModelStore()
+    directory = store._dir
+    store.update_many([model("a")])
+    store.close()
+    assert not os.path.exists(directory)
