@@ -402,3 +402,50 @@ def test_management_api_auth_validation_and_statuses(server, api, ep, receiver) 
     assert state["user_suspensions"] == 1 and state["suspensions"] == 0
     r = httpx.post(server.url + "/_emulator/events", json={"loss_rate": 2})
     assert r.status_code == 400
+
+
+def test_suspension_notifies_the_subscriber_webhook(server, api, ep, receiver) -> None:
+    notified = Receiver()
+    try:
+        secret = "notification-secret-0123"
+        contact = {
+            "technical_email": "ops@example.com",
+            "notification_channels": ["webhook"],
+            "notification_webhook_url": notified.url,
+            "notification_webhook_secret": secret,
+        }
+        r = ep.post("/subscribers", json={"name": "n", "contact": contact})
+        assert r.status_code == 201, r.text
+        assert "notification_webhook_secret" not in r.json()["contact"]
+        body = {
+            "events": [PIM + "product.updated"],
+            "type": "https",
+            "config": {"url": receiver.url, "secret": {"primary": PRIMARY}},
+        }
+        sub = ep.post(f"/subscribers/{r.json()['id']}/subscriptions", json=body).json()
+        receiver.default = 302
+        uuid, _ = a_product(api)
+        api.patch(f"/api/rest/v1/products-uuid/{uuid}", json={"enabled": False})
+        wait_for(lambda: notified.requests)
+        headers, raw = notified.requests[0]
+        assert verify(raw, headers, secret)
+        note = orjson.loads(raw)
+        assert note["notification_type"] == "subscription.suspended.system"
+        assert note["subscription_id"] == sub["id"] and note["destination"] == receiver.url
+        assert note["reason"] == "Destination answered HTTP 302"
+    finally:
+        notified.close()
+
+
+def test_a_new_subscription_waits_for_its_activation_delay(server, api, ep, receiver) -> None:
+    events_state(server, activation_delay=0.3)
+    subscribe(ep, receiver.url, ["product.updated"])
+    uuid, _ = a_product(api)
+    api.patch(f"/api/rest/v1/products-uuid/{uuid}", json={"enabled": False})
+    assert events_state(server)["discarded"] == 1
+
+    def write_until_delivered() -> bool:
+        api.patch(f"/api/rest/v1/products-uuid/{uuid}", json={"enabled": True})
+        return bool(receiver.requests)
+
+    wait_for(write_until_delivered)
