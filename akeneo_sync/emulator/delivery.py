@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import logging
 from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,8 @@ import httpx
 if TYPE_CHECKING:
     from akeneo_sync.emulator.events import EventPlatform
     from akeneo_sync.emulator.subscriptions import Subscription
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -140,6 +143,10 @@ class Channel:
             self.in_flight += 1
             try:
                 await self._attempt(delivery, loop.time())
+            except Exception:
+                # A bug here must not silently end this subscription's deliveries for good.
+                log.exception("event delivery failed unexpectedly; event dropped")
+                self.platform.count("dropped")
             finally:
                 self.in_flight -= 1
 

@@ -27,7 +27,6 @@ import asyncio
 import copy
 import hashlib
 import hmac
-import logging
 import random
 import time
 import uuid
@@ -55,7 +54,6 @@ from akeneo_sync.emulator.subscriptions import (
     uuid7,
 )
 
-log = logging.getLogger(__name__)
 SOURCE = "akeneo-event-platform"
 USER_AGENT = "akeneo/event-platform"
 COUNTERS = (
@@ -126,6 +124,21 @@ class EventPlatform:
 
     def category(self, verb: str, code: str) -> None:
         self.emit(f"category.{verb}", {"category": {"code": code}})
+
+    # Not called yet: the emulator has no writes for these; the payload shapes live here for
+    # the day it has (and for POST /_emulator/events/emit users to copy).
+    def family(self, verb: str, code: str) -> None:
+        self.emit(f"family.{verb}", {"family": {"code": code}})
+
+    def attribute(self, verb: str, code: str) -> None:
+        self.emit(f"attribute.{verb}", {"attribute": {"code": code}})
+
+    def record(self, verb: str, entity: str, code: str) -> None:
+        record = {"code": code, "reference_entity": {"code": entity}}
+        self.emit(f"reference-entity-record.{verb}", {"reference_entity_record": record})
+
+    def asset(self, verb: str, family: str, code: str) -> None:
+        self.emit(f"asset.{verb}", {"asset": {"code": code, "asset_family": {"code": family}}})
 
     # -- emission ------------------------------------------------------------------------------
     def emit(
