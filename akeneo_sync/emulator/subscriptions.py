@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from ipaddress import ip_address
+from secrets import randbits
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -49,13 +50,21 @@ def stamp(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+_last_uuid7 = [0, 0]  # (ms, counter): ids made in the same millisecond still sort in order
+
+
 def uuid7() -> str:
-    """A UUIDv7 like Akeneo's ids: time-ordered, so listings sort by creation."""
-    ms = time.time_ns() // 1_000_000
-    rand = int.from_bytes(uuid.uuid4().bytes[6:], "big") & ((1 << 74) - 1)
-    value = (
-        (ms << 80) | (0x7 << 76) | ((rand >> 62) << 64) | (0b10 << 62) | (rand & ((1 << 62) - 1))
-    )
+    """A UUIDv7 like Akeneo's ids, monotonic within the process (RFC 9562 method 1: the 12-bit
+    ``rand_a`` counts within a millisecond), so ids sort in emission and creation order."""
+    ms = max(time.time_ns() // 1_000_000, _last_uuid7[0])
+    if ms == _last_uuid7[0]:
+        seq = _last_uuid7[1] + 1
+        if seq > 0xFFF:
+            ms, seq = ms + 1, 0
+    else:
+        seq = randbits(8)  # a random start that leaves room to count
+    _last_uuid7[:] = [ms, seq]
+    value = (ms << 80) | (0x7 << 76) | (seq << 64) | (0b10 << 62) | randbits(62)
     return str(uuid.UUID(int=value))
 
 

@@ -449,3 +449,27 @@ def test_a_new_subscription_waits_for_its_activation_delay(server, api, ep, rece
         return bool(receiver.requests)
 
     wait_for(write_until_delivered)
+
+
+def test_signature_matches_the_reference_test_vector() -> None:
+    from akeneo_sync.emulator.events import sign
+
+    event = {
+        "specversion": "1.0",
+        "id": "0198f3a2-5c1e-7b40-9d2a-6f1e2c3b4a51",
+        "source": "akeneo-event-platform",
+        "type": PIM + "product.updated",
+        "subject": "0198f390-11aa-7c3d-8e4f-a1b2c3d4e5f6",
+        "datacontenttype": "application/json",
+        "dataschema": f"https://event.prd.sdk.akeneo.cloud/spec/{PIM}product.updated.schema.json",
+        "time": "2026-05-12T09:41:07Z",
+        "data": {
+            "product": {"uuid": "5b1f0a8e-2d6c-4f7a-9b3e-0c8d1e2f3a4b", "identifier": "SKU-10042"},
+            "author": {"identifier": "1_4x3mpl3cl13nt1d", "type": "api"},
+        },
+    }
+    body = orjson.dumps(event)  # serialised the way the emulator serialises
+    assert len(body) == 507
+    primary = "72d1a555afc31949da8fd0f70ffddc7641cb865f5c5dd1a5f83eff9cc7ee2dbb"
+    secondary = "d79ecd111dd5af30aae8bb75bcbe5502b946d369d7d799711c64524b72ac858d"
+    assert sign(body, PRIMARY) == primary and sign(body, SECONDARY) == secondary
