@@ -14,7 +14,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from akeneo_sync.emulator import routes_entities, routes_products, routes_structure
+from akeneo_sync.emulator import (
+    routes_entities,
+    routes_events,
+    routes_products,
+    routes_structure,
+)
 from akeneo_sync.emulator.catalog import Catalog
 from akeneo_sync.emulator.config import EmulatorConfig
 from akeneo_sync.emulator.faults import FaultMiddleware
@@ -136,6 +141,7 @@ def create_app(config: EmulatorConfig | None = None, catalog: Catalog | None = N
         *routes_products.ROUTES,
         *routes_structure.ROUTES,
         *routes_entities.ROUTES,
+        *routes_events.ROUTES,
     ]
     app = Starlette(
         routes=routes,

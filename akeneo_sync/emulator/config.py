@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
+
+from akeneo_sync.emulator.event_options import EventOptions
 
 VariantValues = Literal["merged", "own"]
 Check = Callable[[Any], bool]
@@ -76,6 +78,8 @@ class EmulatorConfig:
     secret: str = "demo-secret"
     username: str = "demo"
     password: str = "demo"
+    # The emulated Event Platform (routes_events.py); runtime changes via POST /_emulator/events.
+    events: EventOptions = field(default_factory=EventOptions)
     # "merged": variants carry the values and categories of their ancestors (Akeneo 7 / SaaS);
     # "own": only their own, as older setups and many tutorials describe.
     variant_values: VariantValues = "merged"

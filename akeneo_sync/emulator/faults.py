@@ -94,7 +94,8 @@ class FaultMiddleware:
         self.in_flight: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].startswith("/_emulator"):
+        # The event platform is another service than the PIM: PIM faults do not apply to it.
+        if scope["type"] != "http" or scope["path"].startswith(("/_emulator", "/event-platform")):
             await self.app(scope, receive, send)
             return
         emu, cfg, stats = self.emu, self.emu.config, self.emu.stats

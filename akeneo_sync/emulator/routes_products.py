@@ -229,6 +229,7 @@ def product_routes(legacy: bool) -> list[Route]:
                 raise _not_found_product(ref)
             emu.catalog.p_alive[i] = 0
             emu.stats.count("writes")
+            emu.events.product("deleted", emu.catalog.uuid(i), emu.catalog.identifier(i))
             return Response(status_code=204)
         body = await read_json(request)
         if key in body and body[key] != ref and (legacy or str(body[key]).lower() != ref.lower()):

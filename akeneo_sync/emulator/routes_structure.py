@@ -31,6 +31,7 @@ from akeneo_sync.emulator.writes import reject_unknown, require_code, require_sa
 
 V1 = "/api/rest/v1"
 Items = Callable[[Structure], list[dict[str, Any]]]
+_VERB = {201: "created", 204: "updated"}  # the write's status -> the event it emits
 
 
 def _iso_filter(field: str, value: Any) -> float:
@@ -194,6 +195,7 @@ def _upsert_option(request: Request, attr: str, item: dict[str, Any]) -> int:
         found["labels"] = {**found["labels"], **(item["labels"] or {})}
     # An option change does not bump the attribute's ``updated`` (Akeneo trap #14).
     emulator(request).stats.count("writes")
+    emulator(request).events.attribute_option(_VERB[status], attr, code)
     return status
 
 
@@ -263,6 +265,7 @@ def _upsert_category(request: Request, item: dict[str, Any]) -> int:
         sum({TREE_BITS.get(s.cat_root.get(c, ""), 0) for c in cs}) for cs in cat.catsets
     ]
     emu.stats.count("writes")
+    emu.events.category(_VERB[status], code)
     return status
 
 

@@ -8,6 +8,7 @@ import gc
 from akeneo_sync.emulator.auth import Auth
 from akeneo_sync.emulator.catalog import Catalog
 from akeneo_sync.emulator.config import Clock, EmulatorConfig
+from akeneo_sync.emulator.events import EventPlatform
 from akeneo_sync.emulator.faults import Stats, make_rng
 from akeneo_sync.emulator.render import Renderer
 
@@ -29,6 +30,7 @@ class Emulator:
         self.auth = Auth(self)
         self.model_mask = self.catalog._mask ^ 0x5A5A5A5A5A5A
         self.write_lock = asyncio.Lock()
+        self.events = EventPlatform(config.events, self.clock, config.client_id, config.seed)
 
     async def item_delay(self, items: int) -> None:
         if self.config.latency_per_item_ms and items:

@@ -312,6 +312,7 @@ def write_product(
     cat.refresh_product(i)
     cat.p_updated[i] = now
     emu.stats.count("writes")
+    emu.events.product("created" if status == 201 else "updated", cat.uuid(i), cat.identifier(i))
     return i, status
 
 
@@ -379,6 +380,7 @@ def write_model(emu: Emulator, m: int | None, code: str, body: dict[str, Any]) -
     cat.m_updated[m] = now
     cat.refresh_model(m)
     emu.stats.count("writes")
+    emu.events.product_model("created" if status == 201 else "updated", code)
     return m, status
 
 
@@ -390,3 +392,8 @@ def delete_model(emu: Emulator, m: int) -> None:
     for i in products:
         cat.p_alive[i] = 0
     emu.stats.count("writes")
+    emu.events.model_deleted(
+        cat.m_code[m],
+        [cat.m_code[k] for k in subs],
+        [(cat.uuid(i), cat.identifier(i)) for i in products],
+    )
