@@ -8,6 +8,7 @@ cannot share a bug.
 from akeneo_sync.emulator.app import create_app
 from akeneo_sync.emulator.catalog import Catalog
 from akeneo_sync.emulator.config import EmulatorConfig
+from akeneo_sync.emulator.generate import generate_catalog
 from akeneo_sync.emulator.server import EmulatorServer
 
-__all__ = ["Catalog", "EmulatorConfig", "EmulatorServer", "create_app"]
+__all__ = ["Catalog", "EmulatorConfig", "EmulatorServer", "create_app", "generate_catalog"]

@@ -145,7 +145,11 @@ def create_app(config: EmulatorConfig | None = None, catalog: Catalog | None = N
     ]
     app = Starlette(
         routes=routes,
-        middleware=[Middleware(FaultMiddleware, emu=emu)],
+        middleware=[
+            Middleware(
+                FaultMiddleware, config=emu.config, stats=emu.stats, rng=emu.rng, auth=emu.auth
+            )
+        ],
         exception_handlers={HTTPException: http_error},
     )
     app.state.emu = emu

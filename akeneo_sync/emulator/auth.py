@@ -8,17 +8,15 @@ from __future__ import annotations
 import base64
 import secrets
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
+from akeneo_sync.emulator.config import Clock, EmulatorConfig
 from akeneo_sync.emulator.hal import error_response, json_response
-
-if TYPE_CHECKING:
-    from akeneo_sync.emulator.state import Emulator
+from akeneo_sync.emulator.stats import Stats
 
 BAD_CLIENT = 'Parameter "client_id" is missing or does not match any client, or secret is invalid'
 BAD_PASSWORD_GRANT = 'Parameter "grant_type", "username" or "password" is missing, empty or invalid'
@@ -32,17 +30,17 @@ class Token:
 
 
 class Auth:
-    def __init__(self, emu: Emulator) -> None:
-        self.emu = emu
+    def __init__(self, config: EmulatorConfig, clock: Clock, stats: Stats) -> None:
+        self.config, self.clock, self.stats = config, clock, stats
         self.access: dict[str, Token] = {}
         self.refresh: dict[str, Token] = {}
 
     def _issue(self, client_id: str) -> Response:
-        cfg, now = self.emu.config, self.emu.clock.now()
+        cfg, now = self.config, self.clock.now()
         access, refresh = secrets.token_urlsafe(48), secrets.token_urlsafe(48)
         self.access[access] = Token(client_id, now + cfg.token_ttl)
         self.refresh[refresh] = Token(client_id, now + cfg.refresh_token_ttl)
-        self.emu.stats.count("tokens_issued")
+        self.stats.count("tokens_issued")
         return json_response(
             {
                 "access_token": access,
@@ -54,7 +52,7 @@ class Auth:
         )
 
     async def token_endpoint(self, request: Request) -> Response:
-        cfg = self.emu.config
+        cfg = self.config
         body = await request.body()
         if len(body) > 200:
             return error_response(422, "The request content size is too large")
@@ -85,9 +83,9 @@ class Auth:
             if not token or not isinstance(token, str):
                 return error_response(422, BAD_REFRESH_GRANT)
             known = self.refresh.pop(token, None)
-            if known is None or known.expires < self.emu.clock.now():
+            if known is None or known.expires < self.clock.now():
                 return error_response(422, "Refresh token is invalid or has expired")
-            self.emu.stats.count("token_refreshes")
+            self.stats.count("token_refreshes")
             return self._issue(cfg.client_id)
         if grant != "password":
             if isinstance(grant, str) and grant and grant not in ("password", "refresh_token"):
@@ -107,6 +105,6 @@ class Auth:
         token = self.access.get(header[7:].strip())
         if token is None:
             return error_response(401, "The access token provided is invalid.")
-        if token.expires < self.emu.clock.now():
+        if token.expires < self.clock.now():
             return error_response(401, "The access token provided has expired.")
         return None

@@ -12,33 +12,20 @@ import hashlib
 from array import array
 from typing import Any
 
-from akeneo_sync.emulator.families import BUILTIN_FAMILIES
-from akeneo_sync.emulator.structure import Structure, build_structure
+from akeneo_sync.emulator.structure import Structure
 from akeneo_sync.emulator.values import ValueContext, generate_values
 
-CATALOG_END = 1_748_736_000  # 2025-06-01T00:00:00Z: generated stamps are all before this
-SPAN = 2 * 365 * 86400
 TREE_BITS = {"master": 1, "mobile": 2, "suppliers": 4}
 MASK48 = (1 << 48) - 1
 
 
 class Catalog:
-    """``families``/``family_skew``: see ``families.py``; left at their defaults the catalog is
-    the built-in six families in their built-in mix, identical for a seed across versions."""
+    """The columns of a catalog over ``structure``, empty until ``generate.generate_catalog``
+    (or the API) fills them."""
 
-    def __init__(
-        self,
-        seed: int,
-        products: int,
-        structure: Structure | None = None,
-        families: int = BUILTIN_FAMILIES,
-        family_skew: float | None = None,
-    ) -> None:
-        if family_skew is not None and family_skew < 0:
-            raise ValueError(f"family skew must be 0 or more, {family_skew} given")
+    def __init__(self, seed: int, structure: Structure) -> None:
         self.seed = seed
-        self.s = structure or build_structure(seed, products, families)
-        s = self.s
+        self.s = s = structure
         self.family_codes = [f["code"] for f in s.families]
         self.family_idx = {c: i for i, c in enumerate(self.family_codes)}
         self.variants: list[dict[str, Any]] = [v for vs in s.family_variants.values() for v in vs]
@@ -91,11 +78,7 @@ class Catalog:
         self.ident_over: dict[str, int] = {}
         self.ident_of: dict[int, str | None] = {}
         self.intern(())
-        from akeneo_sync.emulator.generate import generate_products
-
-        builtin_mix = family_skew is None and len(self.family_codes) == BUILTIN_FAMILIES
-        generate_products(self, products, None if builtin_mix else family_skew or 0.0)
-        self.n_generated = len(self.p_family)
+        self.n_generated = 0
 
     # -- interning and identity ------------------------------------------------------------
     def intern(self, codes: tuple[str, ...] | list[str] | set[str]) -> int:

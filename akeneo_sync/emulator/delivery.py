@@ -20,17 +20,31 @@ import asyncio
 import contextlib
 import copy
 import logging
+import random
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
+from akeneo_sync.emulator.event_options import EventOptions
+
 if TYPE_CHECKING:
-    from akeneo_sync.emulator.events import EventPlatform
     from akeneo_sync.emulator.subscriptions import Subscription
 
 log = logging.getLogger(__name__)
+
+
+class Platform(Protocol):
+    """What a channel needs of the platform that owns it (``events.EventPlatform``)."""
+
+    options: EventOptions
+    rng: random.Random
+
+    def count(self, name: str, n: int = 1) -> None: ...
+    def client(self) -> httpx.AsyncClient: ...
+    def suspend(self, sub: Subscription, reason: str, by: str = "system") -> None: ...
+    def log_error(self, sub: Subscription, d: Delivery, code: int, message: str) -> None: ...
 
 
 @dataclass
@@ -45,7 +59,7 @@ class Delivery:
 
 
 class Channel:
-    def __init__(self, platform: EventPlatform, sub: Subscription) -> None:
+    def __init__(self, platform: Platform, sub: Subscription) -> None:
         self.platform = platform
         self.sub = sub
         self.queue: deque[Delivery] = deque()

@@ -7,12 +7,10 @@ their counts scale with the number of products and product values pick codes by 
 from __future__ import annotations
 
 import random
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from akeneo_sync.emulator.config import iso
-
-if TYPE_CHECKING:
-    from akeneo_sync.emulator.structure import Structure
+from akeneo_sync.emulator.structure import Structure
 
 RECORD_EPOCH = 1_704_067_200  # 2024-01-01
 

@@ -22,7 +22,9 @@ import orjson
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-    from akeneo_sync.emulator.state import Emulator
+    from akeneo_sync.emulator.auth import Auth
+    from akeneo_sync.emulator.config import EmulatorConfig
+    from akeneo_sync.emulator.stats import Stats
 
 
 class DroppedConnection(httpx.RemoteProtocolError):
@@ -44,42 +46,6 @@ class _QuietDrops(logging.Filter):
 logging.getLogger("uvicorn.error").addFilter(_QuietDrops())
 
 
-class Stats:
-    def __init__(self) -> None:
-        self.reset()
-
-    def reset(self) -> None:
-        self.counters: Counter[str] = Counter()
-        self.by_status: Counter[int] = Counter()
-        self.by_path: Counter[str] = Counter()
-        self.max_in_flight = 0
-
-    def count(self, name: str, n: int = 1) -> None:
-        self.counters[name] += n
-
-    def snapshot(self) -> dict[str, Any]:
-        c = self.counters
-        return {
-            "requests": c["requests"],
-            "by_status": {str(k): v for k, v in sorted(self.by_status.items())},
-            "throttled_429": c["throttled_429"],
-            "errors_5xx": c["errors_5xx"],
-            "injected_errors": c["injected_errors"],
-            "dropped": c["dropped"],
-            "truncated": c["truncated"],
-            "garbage": c["garbage"],
-            "html_login": c["html_login"],
-            "stalled": c["stalled"],
-            "bytes_sent": c["bytes_sent"],
-            "tokens_issued": c["tokens_issued"],
-            "token_refreshes": c["token_refreshes"],
-            "items_served": c["items_served"],
-            "writes": c["writes"],
-            "max_in_flight": self.max_in_flight,
-            "by_resource": dict(self.by_path),
-        }
-
-
 def _resource(path: str) -> str:
     parts = path.split("/")
     if len(parts) > 4 and parts[1] == "api":
@@ -88,9 +54,16 @@ def _resource(path: str) -> str:
 
 
 class FaultMiddleware:
-    def __init__(self, app: ASGIApp, emu: Emulator) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        config: EmulatorConfig,
+        stats: Stats,
+        rng: random.Random,
+        auth: Auth,
+    ) -> None:
         self.app = app
-        self.emu = emu
+        self.config, self.stats, self.rng, self.auth = config, stats, rng, auth
         self.in_flight: Counter[str] = Counter()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -98,8 +71,7 @@ class FaultMiddleware:
         if scope["type"] != "http" or scope["path"].startswith(("/_emulator", "/event-platform")):
             await self.app(scope, receive, send)
             return
-        emu, cfg, stats = self.emu, self.emu.config, self.emu.stats
-        rng = emu.rng
+        cfg, stats, rng = self.config, self.stats, self.rng
         stats.count("requests")
         stats.by_path[_resource(scope["path"])] += 1
         key = self._client_key(scope)
@@ -160,7 +132,7 @@ class FaultMiddleware:
         for name, value in scope.get("headers", []):
             if name == b"authorization":
                 token = value.decode("latin-1")[7:].strip()
-                known = self.emu.auth.access.get(token)
+                known = self.auth.access.get(token)
                 return known.client_id if known else "anonymous"
         return "anonymous"
 

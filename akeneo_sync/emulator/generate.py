@@ -11,13 +11,35 @@ from __future__ import annotations
 import random
 from itertools import accumulate
 from statistics import mean
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from akeneo_sync.emulator.catalog import Catalog
+from akeneo_sync.emulator.builder import build_structure
+from akeneo_sync.emulator.catalog import Catalog
+from akeneo_sync.emulator.families import BUILTIN_FAMILIES, family_shares
+from akeneo_sync.emulator.structure import Structure
 
-from akeneo_sync.emulator.catalog import CATALOG_END, SPAN
-from akeneo_sync.emulator.families import family_shares
+CATALOG_END = 1_748_736_000  # 2025-06-01T00:00:00Z: generated stamps are all before this
+SPAN = 2 * 365 * 86400
+
+
+def generate_catalog(
+    seed: int,
+    products: int,
+    structure: Structure | None = None,
+    families: int = BUILTIN_FAMILIES,
+    family_skew: float | None = None,
+) -> Catalog:
+    """A catalog of ``products`` for ``seed``. ``families``/``family_skew``: see
+    ``families.py``; left at their defaults the catalog is the built-in six families in their
+    built-in mix, identical for a seed across versions."""
+    if family_skew is not None and family_skew < 0:
+        raise ValueError(f"family skew must be 0 or more, {family_skew} given")
+    cat = Catalog(seed, structure or build_structure(seed, products, families))
+    builtin_mix = family_skew is None and len(cat.family_codes) == BUILTIN_FAMILIES
+    generate_products(cat, products, None if builtin_mix else family_skew or 0.0)
+    cat.n_generated = len(cat.p_family)
+    return cat
+
 
 GROUP_PROBABILITY = 0.2  # tuned so that ~60% of products are variants
 FAMILYLESS = 0.01

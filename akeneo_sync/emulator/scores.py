@@ -10,14 +10,23 @@ rather than drawn, both are deterministic for a product, agree with the ``comple
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from akeneo_sync.emulator.catalog import Catalog
 from akeneo_sync.emulator.catalog_data import CHANNELS
 
-if TYPE_CHECKING:
-    from akeneo_sync.emulator.render import Renderer
-
 Values = dict[str, list[dict[str, Any]]]
+
+
+class Renderer(Protocol):
+    """Where scores read values from (``render.Renderer``)."""
+
+    cat: Catalog
+
+    def product_values(self, i: int, merged: bool | None = None) -> Values: ...
+    def model_values(self, m: int, merged: bool | None = None) -> Values: ...
+
+
 CHANNEL_LOCALES = [(ch, loc) for ch, (_, locales, _) in CHANNELS.items() for loc in locales]
 GRADES = ((90, "A"), (80, "B"), (70, "C"), (60, "D"))
 

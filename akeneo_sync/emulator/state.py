@@ -9,8 +9,10 @@ from akeneo_sync.emulator.auth import Auth
 from akeneo_sync.emulator.catalog import Catalog
 from akeneo_sync.emulator.config import Clock, EmulatorConfig
 from akeneo_sync.emulator.events import EventPlatform
-from akeneo_sync.emulator.faults import Stats, make_rng
+from akeneo_sync.emulator.faults import make_rng
+from akeneo_sync.emulator.generate import generate_catalog
 from akeneo_sync.emulator.render import Renderer
+from akeneo_sync.emulator.stats import Stats
 
 
 class Emulator:
@@ -19,7 +21,7 @@ class Emulator:
         self.clock = Clock()
         self.stats = Stats()
         self.rng = make_rng(config.seed)
-        self.catalog = catalog or Catalog(
+        self.catalog = catalog or generate_catalog(
             config.seed, config.products, families=config.families, family_skew=config.family_skew
         )
         # The catalog is long-lived: freezing it keeps full GC passes from rescanning hundreds
@@ -27,7 +29,7 @@ class Emulator:
         gc.collect()
         gc.freeze()
         self.renderer = Renderer(self.catalog, config)
-        self.auth = Auth(self)
+        self.auth = Auth(config, self.clock, self.stats)
         self.model_mask = self.catalog._mask ^ 0x5A5A5A5A5A5A
         self.write_lock = asyncio.Lock()
         self.events = EventPlatform(config.events, self.clock, config.client_id, config.seed)

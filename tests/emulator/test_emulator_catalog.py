@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from akeneo_sync.emulator import Catalog, EmulatorConfig, EmulatorServer
+from akeneo_sync.emulator import EmulatorConfig, EmulatorServer, generate_catalog
 from akeneo_sync.emulator.render import Renderer, View
 
 
 def _fingerprint(seed: int) -> list:
-    cat = Catalog(seed, 120)
+    cat = generate_catalog(seed, 120)
     r = Renderer(cat, EmulatorConfig())
     view = View(base="http://x/api/rest/v1")
     return [r.product(i, view) for i in range(0, 120, 7)] + [cat.m_code[:5]]
@@ -22,14 +22,14 @@ def test_deterministic_for_a_seed() -> None:
 
 
 def test_scales_with_products() -> None:
-    small, big = Catalog(1, 100), Catalog(1, 4000)
+    small, big = generate_catalog(1, 100), generate_catalog(1, 4000)
     assert len(small.p_family) == 100 and len(big.p_family) == 4000
     assert len(big.m_code) > len(small.m_code) * 10
     assert sum(len(v) for v in big.s.assets.values()) > sum(len(v) for v in small.s.assets.values())
 
 
 def test_uuid_round_trip() -> None:
-    cat = Catalog(9, 50)
+    cat = generate_catalog(9, 50)
     for i in range(50):
         assert cat.index_of_uuid(cat.uuid(i)) == i
     assert cat.index_of_uuid("00000000-0000-4000-8000-000000000000") is None
