@@ -86,7 +86,7 @@ def _iso(cursor: str) -> str:
 async def light_reference(run: Run) -> dict[str, list[Doc]] | None:
     """Reference data from the destination plus its upstream changes; None when this run must
     re-read it (a reconciling run, a flat or partial destination)."""
-    if _reconcile_due(run) or getattr(run.sink, "flat", False):
+    if _reconcile_due(run) or run.sink.shape == "flat":
         return None
     if any(res.BY_NAME[name] not in run.chosen for name in REFERENCE):
         return None

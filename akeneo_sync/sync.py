@@ -93,7 +93,11 @@ class Run:
         self.progress = progress or NoProgress()
         self.stop = stop or asyncio.Event()
         self.thread = SinkThread(sink)
-        self.writer = Writer(self.thread, self.progress, options.batch_size, options.queue_pages)
+        self.attributes: dict[str, Doc] = {}
+        # The writer shapes products with ``self.attributes``: it is filled before any is written.
+        self.writer = Writer(
+            self.thread, self.progress, options.batch_size, options.queue_pages, self.attributes
+        )
         self.summary = Summary()
         self.state: dict[str, Any] = {}
         self.started = datetime.now(UTC)
@@ -104,7 +108,6 @@ class Run:
         self.chosen = [r for r in res.ALL if r.name in self.wanted]
         self.media = MediaFetcher(client, options.media_dir) if options.media_dir else None
         self.reference: dict[str, list[Doc]] = {}
-        self.attributes: dict[str, Doc] = {}
         self.lookups = Lookups()
         self.families: list[str] = []
         self.value_locales: list[str] | None = None
@@ -120,10 +123,7 @@ class Run:
 
     async def execute(self, *, incremental: bool) -> Summary:
         clock = time.monotonic()
-        # The sink reads ``self.attributes`` when it writes: it is filled in place below.
-        context = SinkContext(
-            self.chosen, attributes=self.attributes, label_locale=self.options.labels
-        )
+        context = SinkContext(self.chosen)
         ok = False
         try:
             # The destination first: a second run is refused by its lock, and a destination that
@@ -178,7 +178,7 @@ class Run:
     def stored_models_usable(self) -> bool:
         """Whether the destination holds the product models as documents this run can merge
         with (flat file rows cannot be turned back into documents)."""
-        return "product_models" in self.wanted and not getattr(self.sink, "flat", False)
+        return "product_models" in self.wanted and self.sink.shape != "flat"
 
     async def read_reference(self, incremental: bool) -> dict[str, list[Doc]]:
         """Between two reconciling incremental runs, from the destination and its upstream
