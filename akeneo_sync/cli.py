@@ -29,7 +29,7 @@ from akeneo_sync.schedule import (
     run_repeatedly,
 )
 from akeneo_sync.settings import Connection, load_connection
-from akeneo_sync.sinks import open_sink
+from akeneo_sync.sinks import FORMATS, open_sink
 from akeneo_sync.sync import ExportOptions, Run
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
@@ -137,7 +137,7 @@ def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--format",
                 "file_format",
-                type=click.Choice(["jsonl", "csv", "parquet"]),
+                type=click.Choice(list(FORMATS)),
                 help="File format when --to is a directory (default jsonl).",
             ),
             click.option(
@@ -310,7 +310,7 @@ def _progress(console: Console, quiet: bool) -> Any:
 
 @cli.command("state")
 @click.option("--to", "destination", required=True, help="The destination to inspect.")
-@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv", "parquet"]))
+@click.option("--format", "file_format", type=click.Choice(list(FORMATS)))
 @click.option("--table-prefix", default="", help="Prefix for table/collection names.")
 @handle_errors
 def state_command(destination: str, file_format: str | None, table_prefix: str) -> None:
