@@ -1,13 +1,18 @@
 """File destinations: one JSON array of flat products, or a directory of one file per resource.
 
-Every write goes to an on-disk index (SQLite, in a hidden work directory inside the destination)
-keyed by the resource key, so a document written twice is stored once and memory does not grow
-with the catalog. The index is seeded from the previous complete output the first time a resource
-is touched, which makes an incremental sync an upsert into what is already there. Finalisation
-(``commit`` or ``close(ok=True)``) writes each touched resource to a temp file beside its output,
-then replaces outputs with ``os.replace`` and writes the state file last: a reader sees the old
-complete files or the new ones, never a partial file, and the state never covers data that is
-not on disk.
+The lifecycle is here; how rows are written to a file and read back is the file format's
+(``formats.py``: ``FORMATS`` for a directory, ``JSON_ARRAY`` for the ``.json`` file). The sink's
+shape follows its format: a flat one is given Akeneo's flat rows of products and models, and
+documents of the rest, which the format encodes (and ``read`` decodes back to documents).
+
+Every write goes to an on-disk index (``_workindex.py``: SQLite, in a hidden work directory inside
+the destination) keyed by the resource key, so a row written twice is stored once and memory does
+not grow with the catalog. The index is seeded from the previous complete output the first time
+a resource is touched, which makes an incremental sync an upsert into what is already there.
+Finalisation (``commit`` or ``close(ok=True)``) writes each touched resource to a temp file beside
+its output, then replaces outputs with ``os.replace`` and writes the state file last: a reader
+sees the old complete files or the new ones, never a partial file, and the state never covers
+data that is not on disk.
 
 Checkpoints (``checkpoint(state)``, every few thousand products of a full run) commit the index
 with the state, in one SQLite transaction, and leave the outputs alone. A run that dies keeps the

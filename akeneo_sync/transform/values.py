@@ -1,6 +1,8 @@
-"""Derived shapes of product values: Akeneo's flat columns and the long ``product_values`` rows.
+"""Derived shapes of product values: Akeneo's flat columns and the long ``product_values`` rows,
+and ``associates_with``, which reads the links of a stored product in either shape.
 
-Both read a document of the contract (docs/architecture.md) and never modify it. Column names
+Both shapes read a document of the contract (docs/architecture.md) and never modify it;
+``shapes.shape_rows`` picks the one a sink stores. Column names
 follow Akeneo's own CSV import/export, so a file we write can be read by people who know that
 format: ``name-en_US``, ``description-en_US-ecommerce``, ``price-EUR``, ``weight-unit``.
 """
