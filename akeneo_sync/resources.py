@@ -1,8 +1,10 @@
 """What akeneo-sync exports: every resource, its stable key and its typed key columns.
 
-This table is the contract between extract (which fills documents), transforms and sinks (which
-store them): a sink never hard-codes a resource, it reads its name, key and columns from here.
-A document's key is the tuple of its ``key`` fields; every write is an upsert on that key.
+This table is the contract between extract (which fills documents), transforms (which shape them)
+and sinks (which store them): a sink never hard-codes a resource, it reads its name, key and
+columns from here. A document's key is the tuple of its ``key`` fields; every write is an upsert
+on that key. The column orders the shapes share with the sinks are here too (Akeneo's flat
+properties, the ``product_values`` columns), so sinks need nothing from ``transform``.
 """
 
 from __future__ import annotations
@@ -11,6 +13,50 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 ColumnType = Literal["text", "int", "bool", "datetime"]
+Shape = Literal["document", "values", "flat"]
+"""What a sink stores (``Sink.shape``), made by ``transform.shapes.shape_rows``: ``document``
+the documents; ``values`` the documents plus the products' ``product_values`` rows; ``flat``
+Akeneo's flat rows of products and product models, the documents of every other resource."""
+
+PRODUCT_PROPERTIES = (
+    "uuid",
+    # the identifier attribute's code goes here (e.g. ``sku``)
+    "family",
+    "parent",
+    "root_parent",
+    "family_variant",
+    "categories",
+    "enabled",
+    "created",
+    "updated",
+    "groups",
+)
+"""The leading columns of a flat product row, in Akeneo's order."""
+MODEL_PROPERTIES = (
+    "code",
+    "family",
+    "parent",
+    "root_parent",
+    "family_variant",
+    "categories",
+    "created",
+    "updated",
+)
+"""The leading columns of a flat product model row."""
+VALUE_ROW_COLUMNS = (
+    "uuid",
+    "attribute",
+    "locale",
+    "channel",
+    "type",
+    "text_value",
+    "number_value",
+    "bool_value",
+    "unit",
+    "json_value",
+    "label",
+)
+"""The columns of a ``product_values`` row, in the order of its tuples."""
 
 
 @dataclass(frozen=True)
@@ -29,11 +75,20 @@ class Resource:
     """Document fields that identify it; never null."""
     columns: tuple[Column, ...]
     """Key columns first, then fields worth filtering and joining on."""
-    updated_filter: bool = False
-    """Akeneo can list it with an ``updated`` filter, so it can sync incrementally."""
+    flat_properties: tuple[str, ...] | None = None
+    """The leading columns of Akeneo's flat row of it (products, product models); None for a
+    resource without one, which a flat sink stores as documents."""
 
     def key_of(self, doc: dict[str, Any]) -> tuple[Any, ...]:
         return tuple(doc[k] for k in self.key)
+
+    @property
+    def leading_columns(self) -> tuple[str, ...]:
+        """The first columns of a flat file of it: its flat properties, else its key and typed
+        columns; the others follow sorted by name."""
+        if self.flat_properties is not None:
+            return self.flat_properties
+        return tuple(dict.fromkeys([*self.key, *(c.name for c in self.columns)]))
 
 
 def _cols(*spec: str) -> tuple[Column, ...]:
@@ -59,7 +114,7 @@ PRODUCTS = Resource(
         "created:datetime",
         "updated:datetime",
     ),
-    updated_filter=True,
+    flat_properties=PRODUCT_PROPERTIES,
 )
 PRODUCT_MODELS = Resource(
     "product_models",
@@ -73,7 +128,7 @@ PRODUCT_MODELS = Resource(
         "created:datetime",
         "updated:datetime",
     ),
-    updated_filter=True,
+    flat_properties=MODEL_PROPERTIES,
 )
 FAMILIES = Resource("families", ("code",), _cols("code", "attribute_as_label"))
 FAMILY_VARIANTS = Resource("family_variants", ("family", "code"), _cols("family", "code"))
@@ -81,15 +136,12 @@ ATTRIBUTES = Resource(
     "attributes",
     ("code",),
     _cols("code", "type", "group", "localizable:bool", "scopable:bool"),
-    updated_filter=True,
 )
 ATTRIBUTE_OPTIONS = Resource(
     "attribute_options", ("attribute", "code"), _cols("attribute", "code", "sort_order:int")
 )
 ATTRIBUTE_GROUPS = Resource("attribute_groups", ("code",), _cols("code", "sort_order:int"))
-CATEGORIES = Resource(
-    "categories", ("code",), _cols("code", "parent", "updated:datetime"), updated_filter=True
-)
+CATEGORIES = Resource("categories", ("code",), _cols("code", "parent", "updated:datetime"))
 CHANNELS = Resource("channels", ("code",), _cols("code", "category_tree"))
 LOCALES = Resource("locales", ("code",), _cols("code", "enabled:bool"))
 CURRENCIES = Resource("currencies", ("code",), _cols("code", "enabled:bool"))
@@ -102,14 +154,12 @@ REFERENCE_ENTITY_RECORDS = Resource(
     "reference_entity_records",
     ("reference_entity", "code"),
     _cols("reference_entity", "code", "updated:datetime"),
-    updated_filter=True,
 )
 ASSET_FAMILIES = Resource("asset_families", ("code",), _cols("code"))
 ASSETS = Resource(
     "assets",
     ("asset_family_code", "code"),
     _cols("asset_family_code", "code", "updated:datetime"),
-    updated_filter=True,
 )
 
 # Order matters: reference data first, so transforms have their lookups before products arrive.

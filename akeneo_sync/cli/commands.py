@@ -25,7 +25,7 @@ from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.run.pipeline import NoProgress
 from akeneo_sync.run.schedule import install_stop_handlers, parse_cadence, parse_duration
 from akeneo_sync.settings import Connection, load_connection
-from akeneo_sync.sinks import open_sink
+from akeneo_sync.sinks import FORMATS, open_sink
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
 log = logging.getLogger("akeneo_sync")
@@ -132,7 +132,7 @@ def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option(
                 "--format",
                 "file_format",
-                type=click.Choice(["jsonl", "csv", "parquet"]),
+                type=click.Choice(list(FORMATS)),
                 help="File format when --to is a directory (default jsonl).",
             ),
             click.option(
@@ -297,7 +297,7 @@ def _progress(console: Console, quiet: bool) -> Any:
 
 @cli.command("state")
 @click.option("--to", "destination", required=True, help="The destination to inspect.")
-@click.option("--format", "file_format", type=click.Choice(["jsonl", "csv", "parquet"]))
+@click.option("--format", "file_format", type=click.Choice(list(FORMATS)))
 @click.option("--table-prefix", default="", help="Prefix for table/collection names.")
 @handle_errors
 def state_command(destination: str, file_format: str | None, table_prefix: str) -> None:

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol, TypeVar
 
 from akeneo_sync.errors import AkeneoSyncError, SinkError
 from akeneo_sync.resources import Resource
 from akeneo_sync.sinks.base import Doc, Sink
+from akeneo_sync.transform.shapes import shape_rows
 
 T = TypeVar("T")
 
@@ -66,10 +67,19 @@ class SinkThread:
 
 
 class Writer:
-    """Batches documents per resource and writes them in queue order."""
+    """Batches documents per resource, shapes them for the sink and writes them in queue order."""
 
-    def __init__(self, sink: SinkThread, progress: Progress, batch_size: int, depth: int) -> None:
+    def __init__(
+        self,
+        sink: SinkThread,
+        progress: Progress,
+        batch_size: int,
+        depth: int,
+        attributes: Mapping[str, Doc] | None = None,
+    ) -> None:
         self.sink = sink
+        self.attributes: Mapping[str, Doc] = {} if attributes is None else attributes
+        """Attribute code -> document, read when shaping (so filled before any product)."""
         self.progress = progress
         self.batch_size = batch_size
         self.counts: dict[str, int] = {}
@@ -148,9 +158,15 @@ class Writer:
         self._buffers.clear()
 
     async def _write(self, resource: Resource, docs: list[Doc]) -> None:
-        await self.sink.call(self.sink.sink.write, resource, docs)
+        await self.sink.call(self._store, resource, docs)
         self.counts[resource.name] = self.counts.get(resource.name, 0) + len(docs)
         self.progress.advance(resource.name, len(docs))
+
+    def _store(self, resource: Resource, docs: list[Doc]) -> None:
+        """On the sink's thread: shape the documents as the sink stores them, and write."""
+        sink = self.sink.sink
+        shaped = shape_rows(sink.shape, resource, docs, self.attributes)
+        sink.write(resource, shaped.rows, shaped.values)
 
 
 class _After:

@@ -108,18 +108,8 @@ def _shown(resource: res.Resource, doc: Mapping[str, Any], locale: str) -> Any:
     if resource is res.CATEGORIES:
         return doc.get("label_path")
     if resource is res.REFERENCE_ENTITY_RECORDS:
-        return (_nested(doc.get("values")) or {}).get("label")
-    return (_nested(doc.get("labels")) or {}).get(locale)
-
-
-def _nested(value: Any) -> Any:
-    """CSV and Parquet rows hold nested fields as JSON text."""
-    if isinstance(value, str | bytes):
-        try:
-            return orjson.loads(value)
-        except orjson.JSONDecodeError:
-            return None
-    return value
+        return (doc.get("values") or {}).get("label")
+    return (doc.get("labels") or {}).get(locale)
 
 
 def _label_searches(

@@ -57,10 +57,17 @@ class RunContext:
         self.options = options
         self.progress = progress
         self.thread = SinkThread(sink)
-        self.writer = Writer(self.thread, progress, options.batch_size, options.queue_pages)
-        flat = bool(getattr(sink, "flat", False))
-        self.session = Session(client, options, stored=sink, documents=not flat, stop=stop)
+        documents = sink.shape != "flat"  # flat rows are no way back to documents
+        self.session = Session(client, options, stored=sink, documents=documents, stop=stop)
         self.session.ctx.off_loop = self.thread.call
+        # The session fills the attributes in place before any product is read.
+        self.writer = Writer(
+            self.thread,
+            progress,
+            options.batch_size,
+            options.queue_pages,
+            attributes=self.session.ctx.attributes,
+        )
         self.chosen = [r for r in res.ALL if r.name in set(options.resources)]
         self.media = MediaFetcher(client, options.media_dir) if options.media_dir else None
         self.report = Report()
@@ -121,8 +128,7 @@ async def execute(
     clock = time.monotonic()
     run = RunContext(client, sink, options, progress or NoProgress(), stop or asyncio.Event())
     ctx = run.session.ctx
-    # The sink reads ``attributes`` when it writes: the session fills them in place.
-    context = SinkContext(run.chosen, attributes=ctx.attributes, label_locale=options.labels)
+    context = SinkContext(run.chosen)
     report = run.report
     ok = False
     try:

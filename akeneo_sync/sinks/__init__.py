@@ -7,6 +7,8 @@
     open_sink("mysql://u:p@host/db")                   -> SqlSink on MySQL / MariaDB
     open_sink("mongodb://host:27017/db")               -> MongoSink
 
+``SCHEMES`` and ``EXTENSIONS`` map a URL scheme or a file name ending to the factory of its sink;
+anything else that is no file is a directory, in one of the file ``FORMATS`` (``formats.py``).
 Sink modules are imported lazily, so a missing optional driver only matters for the destination
 that needs it, and then raises ``MissingDependencyError`` with the exact ``pip install`` line.
 """
@@ -15,22 +17,16 @@ from __future__ import annotations
 
 import importlib
 import os
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from akeneo_sync.errors import ConfigError, MissingDependencyError
 from akeneo_sync.sinks.base import Sink, SinkContext
+from akeneo_sync.sinks.formats import FORMATS
 
-__all__ = ["Sink", "SinkContext", "mask_url", "open_sink", "require"]
-
-# scheme -> (dialect name used by SqlSink, driver module, pip extra)
-_SQL_SCHEMES: dict[str, tuple[str, str, str]] = {
-    "postgresql": ("postgresql", "psycopg", "postgres"),
-    "postgres": ("postgresql", "psycopg", "postgres"),
-    "mysql": ("mysql", "pymysql", "mysql"),
-    "mariadb": ("mysql", "pymysql", "mysql"),
-}
-_SQLITE_EXTENSIONS = (".db", ".sqlite", ".sqlite3")
+__all__ = ["FORMATS", "Sink", "SinkContext", "mask_url", "open_sink", "require"]
 
 
 def require(module: str, extra: str) -> Any:
@@ -54,41 +50,97 @@ def mask_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
 
 
-def open_sink(dest: str, *, format: str | None = None, table_prefix: str = "") -> Sink:
-    """The sink for ``dest``; nothing is opened or created until ``sink.open(context)``."""
-    scheme = urlsplit(dest).scheme.lower() if "://" in dest else ""
-    if scheme == "sqlite" or (not scheme and dest.lower().endswith(_SQLITE_EXTENSIONS)):
-        from akeneo_sync.sinks.sql import SqlSink
+@dataclass(frozen=True)
+class SinkOptions:
+    format: str | None = None
+    """The file format of a directory (``FORMATS``; jsonl when None)."""
+    table_prefix: str = ""
+    """Prefix of the tables / collections of a database."""
 
-        return SqlSink(dest if scheme else f"sqlite:///{dest}", table_prefix=table_prefix)
-    if scheme in _SQL_SCHEMES:
-        _, module, extra = _SQL_SCHEMES[scheme]
+
+SinkFactory = Callable[[str, SinkOptions], Sink]
+
+
+def _sqlite(dest: str, options: SinkOptions) -> Sink:
+    from akeneo_sync.sinks.sql import SqlSink
+
+    return SqlSink(dest, table_prefix=options.table_prefix)
+
+
+def _sqlite_file(dest: str, options: SinkOptions) -> Sink:
+    return _sqlite(f"sqlite:///{dest}", options)
+
+
+def _database(module: str, extra: str) -> SinkFactory:
+    """A server SQLAlchemy reaches with the driver ``module`` (pip extra ``extra``)."""
+
+    def factory(dest: str, options: SinkOptions) -> Sink:
         require("sqlalchemy", extra)
         require(module, extra)
         from akeneo_sync.sinks.sql import SqlSink
 
-        return SqlSink(dest, table_prefix=table_prefix)
-    if scheme in ("mongodb", "mongodb+srv"):
-        require("pymongo", "mongo")
-        from akeneo_sync.sinks.mongo import MongoSink
+        return SqlSink(dest, table_prefix=options.table_prefix)
 
-        return MongoSink(dest, table_prefix=table_prefix)
+    return factory
+
+
+def _mongo(dest: str, options: SinkOptions) -> Sink:
+    require("pymongo", "mongo")
+    from akeneo_sync.sinks.mongo import MongoSink
+
+    return MongoSink(dest, table_prefix=options.table_prefix)
+
+
+def _json_file(dest: str, options: SinkOptions) -> Sink:
+    from akeneo_sync.sinks.files import JsonSink
+
+    return JsonSink(dest)
+
+
+def _directory(dest: str, options: SinkOptions) -> Sink:
+    from akeneo_sync.sinks.files import DirectorySink
+
+    return DirectorySink(dest, options.format or "jsonl")
+
+
+SCHEMES: dict[str, SinkFactory] = {
+    "sqlite": _sqlite,
+    "postgresql": _database("psycopg", "postgres"),
+    "postgres": _database("psycopg", "postgres"),
+    "mysql": _database("pymysql", "mysql"),
+    "mariadb": _database("pymysql", "mysql"),
+    "mongodb": _mongo,
+    "mongodb+srv": _mongo,
+}
+"""URL scheme -> the factory of its sink."""
+EXTENSIONS: dict[str, SinkFactory] = {
+    ".db": _sqlite_file,
+    ".sqlite": _sqlite_file,
+    ".sqlite3": _sqlite_file,
+    ".json": _json_file,
+}
+"""The end of a file name (no scheme) -> the factory of its sink; other paths are directories."""
+
+
+def open_sink(dest: str, *, format: str | None = None, table_prefix: str = "") -> Sink:
+    """The sink for ``dest``; nothing is opened or created until ``sink.open(context)``."""
+    options = SinkOptions(format, table_prefix)
+    scheme = urlsplit(dest).scheme.lower() if "://" in dest else ""
     if scheme:
-        raise ConfigError(
-            f"unknown destination scheme {scheme!r} in {mask_url(dest)}; use a .json file, a "
-            "directory, sqlite:///file.db, postgresql://, mysql://, mariadb:// or mongodb://"
-        )
-    files = importlib.import_module("akeneo_sync.sinks.files")
-    if dest.lower().endswith(".json"):
-        json_sink: Sink = files.JsonSink(dest)
-        return json_sink
+        factory = SCHEMES.get(scheme)
+        if factory is None:
+            raise ConfigError(
+                f"unknown destination scheme {scheme!r} in {mask_url(dest)}; use a .json file, a "
+                "directory, sqlite:///file.db, postgresql://, mysql://, mariadb:// or mongodb://"
+            )
+        return factory(dest, options)
+    for ending, factory in EXTENSIONS.items():
+        if dest.lower().endswith(ending):
+            return factory(dest, options)
     _, ext = os.path.splitext(dest.rstrip("/\\"))
     if ext and not os.path.isdir(dest):
         raise ConfigError(
             f"cannot tell which destination {dest!r} is: use a .json file, a directory "
             "(with --format jsonl/csv/parquet), a .db/.sqlite file or a database URL"
         )
-    if format == "parquet":
-        require("pyarrow", "parquet")
-    dir_sink: Sink = files.DirectorySink(dest, format or "jsonl")
-    return dir_sink
+    return _directory(dest, options)

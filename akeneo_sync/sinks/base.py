@@ -2,51 +2,58 @@
 
     sink = open_sink("sqlite:///catalog.db")      # registry: URL scheme or file extension
     sink.open(context)                           # create schema / temp files, take the lock
-    sink.write(resource, docs)                   # batched idempotent upserts, any order
+    sink.write(resource, rows, values)           # batched idempotent upserts, any order
     sink.delete(resource, keys, soft=True)       # for sync: mark or remove by key
     sink.commit(state)                           # make everything written so far durable,
                                                  # together with the sync state that covers it
     sink.close(ok)                               # ok=False: leave nothing that looks complete
 
-Sinks know nothing of Akeneo's API. They receive transformed documents (see docs/architecture.md,
-"Document contract") and may call the pure functions of ``akeneo_sync.transform`` to derive
-flat columns or ``product_values`` rows from them, with the attributes in ``SinkContext``.
+Sinks know nothing of Akeneo's API, nor of transforms. Each declares what it stores
+(``shape``: documents, documents plus ``product_values`` rows, or Akeneo's flat rows) and is
+given ready rows: the runner shapes every batch with ``transform.shapes.shape_rows(sink.shape,
+...)`` (docs/architecture.md, "Document contract" and "Derived shapes").
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
-from akeneo_sync.resources import Resource
+from akeneo_sync.resources import Resource, Shape
 
 Doc = dict[str, Any]
 Key = tuple[Any, ...]
+ValueRow = tuple[Any, ...]
+"""A ``product_values`` row, one field per ``resources.VALUE_ROW_COLUMNS``, in that order."""
 
 
 @dataclass
 class SinkContext:
     resources: Sequence[Resource]
     """The resources this run writes; schema for them is created in ``open``."""
-    attributes: Mapping[str, Doc] = field(default_factory=dict)
-    """Attribute code -> attribute document, for typing values and naming flat columns."""
-    label_locale: str | None = None
-    """Set when labels were resolved (``--labels LOCALE``)."""
 
 
 class Sink(ABC):
     """Base class of all destinations; ``url`` is printed with secrets masked."""
 
     url: str
+    shape: Shape = "document"
+    """What it stores, so what ``write`` is given: ``document``, ``values`` (documents, and
+    the products' ``product_values`` rows) or ``flat`` (Akeneo's flat rows of products and
+    product models, documents of the rest); see ``transform.shapes``."""
 
     @abstractmethod
     def open(self, context: SinkContext) -> None: ...
 
     @abstractmethod
-    def write(self, resource: Resource, docs: Sequence[Doc]) -> None:
-        """Upsert ``docs`` on ``resource.key``; a doc written twice is stored once."""
+    def write(
+        self, resource: Resource, rows: Sequence[Doc], values: Sequence[ValueRow] | None = None
+    ) -> None:
+        """Upsert ``rows`` (shaped for ``shape``) on ``resource.key``; a row written twice is
+        stored once. ``values``: the products' ``product_values`` rows, for the ``values``
+        shape."""
 
     def delete(self, resource: Resource, keys: Sequence[Key], *, soft: bool = True) -> None:
         """Mark (soft: set ``deleted_at``) or remove the documents with these keys."""
@@ -87,4 +94,6 @@ class Sink(ABC):
     @abstractmethod
     def read(self, resource: Resource) -> Iterator[Doc]:
         """Every stored document of ``resource`` (after ``close``/``commit``), for tests,
-        reconciliation and ``akeneo-sync state``; soft-deleted ones carry ``deleted_at``."""
+        reconciliation and ``akeneo-sync state``; soft-deleted ones carry ``deleted_at``.
+        A flat sink gives its products and models back as flat rows (there is no way back to
+        documents) and every other resource as documents."""

@@ -24,9 +24,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from akeneo_sync.errors import ConfigError, LockedError, SinkError
-from akeneo_sync.resources import Resource
+from akeneo_sync.resources import Resource, Shape
 from akeneo_sync.sinks import _lock, mask_url, require
-from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext
+from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext, ValueRow
 
 STATE_COLLECTION = "_akeneo_sync_state"
 LOCK_COLLECTION = "_akeneo_sync_lock"
@@ -47,6 +47,8 @@ def doc_id(resource: Resource, key: Key) -> Any:
 
 class MongoSink(Sink):
     """Collections per resource; see docs/destinations.md."""
+
+    shape: Shape = "document"
 
     def __init__(self, url: str, *, table_prefix: str = "", max_buffer: int = 20_000) -> None:
         self._url = url
@@ -77,13 +79,15 @@ class MongoSink(Sink):
             self._release_lock()
             raise SinkError(f"cannot open {self.url}: {exc}") from exc
 
-    def write(self, resource: Resource, docs: Sequence[Doc]) -> None:
-        if not docs:
+    def write(
+        self, resource: Resource, rows: Sequence[Doc], values: Sequence[ValueRow] | None = None
+    ) -> None:
+        if not rows:
             return
         from pymongo import ReplaceOne
 
         ops = []
-        for doc in docs:
+        for doc in rows:
             try:
                 key = resource.key_of(doc)
             except KeyError as exc:

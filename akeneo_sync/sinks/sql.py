@@ -6,7 +6,8 @@ transaction; from then on everything ``write`` and ``delete`` do is in one trans
 durable together. ``close(ok=False)`` rolls back what was not committed.
 
 Upserts are the dialect's own (``ON CONFLICT DO UPDATE`` / ``ON DUPLICATE KEY UPDATE``), sent with
-executemany; a product's ``product_values`` rows are deleted and inserted again as a whole.
+executemany. Its shape is ``values``: products come with their ``product_values`` rows, shaped by
+the runner (``transform.shapes``); a product's rows are deleted and inserted again as a whole.
 
 The lock is a row in ``_akeneo_sync_lock`` rather than an advisory lock, because it works the same
 on all three databases and can say who holds it. A lock left by a process that died is taken over
@@ -17,11 +18,10 @@ with the statement that removes it, since we cannot tell whether that run is sti
 from __future__ import annotations
 
 import os
-from collections import ChainMap
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, Select, Table, delete, insert, inspect, select
@@ -32,14 +32,13 @@ from sqlalchemy.sql import ClauseElement, Insert
 from sqlalchemy.sql.expression import bindparam
 
 from akeneo_sync.errors import SinkError
-from akeneo_sync.resources import PRODUCTS, Resource
+from akeneo_sync.resources import PRODUCTS, VALUE_ROW_COLUMNS, Resource, Shape
 from akeneo_sync.sinks import _sqllock, mask_url
 from akeneo_sync.sinks._sqlbulk import Prepared, mysql_load, pg_copy, tsv_file, upsert
 from akeneo_sync.sinks._sqlengine import dbapi_error, engine_url, load_refused, make_engine
 from akeneo_sync.sinks._sqlschema import SCHEMA_VERSION, Layout
 from akeneo_sync.sinks._sqlwriter import BackgroundWriter
-from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext
-from akeneo_sync.transform.values import VALUE_ROW_COLUMNS, product_value_tuples
+from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext, ValueRow
 
 _IN_CHUNK = 500  # keys per ``IN (...)``: far below every driver's parameter limit
 
@@ -55,6 +54,8 @@ def _now() -> datetime:
 class SqlSink(Sink):
     """Tables per resource plus ``product_values``; see docs/destinations.md."""
 
+    shape: Shape = "values"
+
     def __init__(self, url: str, *, table_prefix: str = "") -> None:
         self.url = mask_url(url)
         self._engine_url, self.schema = engine_url(url)
@@ -62,8 +63,6 @@ class SqlSink(Sink):
         self.layout = Layout(table_prefix, self.schema)
         self._engine: Engine | None = None
         self._conn: Connection | None = None
-        # Attributes written in this run first, then the runner's (filled once it has read them).
-        self._attributes: ChainMap[str, Doc] = ChainMap()
         self._owner: dict[str, Any] | None = None
         self._statements: dict[str, Prepared] = {}
         self._writer: BackgroundWriter | None = None
@@ -76,8 +75,6 @@ class SqlSink(Sink):
     # -- lifecycle -------------------------------------------------------------------------
 
     def open(self, context: SinkContext) -> None:
-        # The runner's mapping is only read through the chain (writes go to the first map).
-        self._attributes = ChainMap({}, cast(dict[str, Doc], context.attributes))
         database = self._engine_url.database
         if self.dialect == "sqlite" and database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
@@ -104,21 +101,25 @@ class SqlSink(Sink):
             self._release_lock(engine)
             raise
 
-    def write(self, resource: Resource, docs: Sequence[Doc]) -> None:
-        if not docs:
+    def write(
+        self, resource: Resource, rows: Sequence[Doc], values: Sequence[ValueRow] | None = None
+    ) -> None:
+        if not rows:
             return
+        if resource.name == PRODUCTS.name and values is None:
+            raise ValueError(
+                "products come with their product_values rows: shape them with "
+                "transform.shapes.shape_rows(sink.shape, ...)"
+            )
         conn = self._connection()
-        by_key = {self._key(resource, d): d for d in docs}  # last one wins, as in any upsert
+        by_key = {self._key(resource, d): d for d in rows}  # last one wins, as in any upsert
         unique = list(by_key.values())
-        if resource.name == "attributes":
-            self._attributes.update((d["code"], d) for d in unique)
-        # Rows are built here, stored by the writer thread while the caller builds the next batch.
+        # Parameters are built here, stored by the writer thread while the caller shapes the
+        # next batch.
         upsert = self._prepared(resource.name, lambda: self._upsert(resource))
         params = upsert.params([self._row(resource, d) for d in unique])
-        values: list[tuple[Any, ...]] | None = None
-        if resource.name == PRODUCTS.name:
-            attributes = dict(self._attributes)  # a plain dict: ~40 lookups a product
-            values = [r for d in unique for r in product_value_tuples(d, attributes)]
+        if resource.name != PRODUCTS.name:
+            values = None
         uuids = [k[0] for k in by_key]
         load_file = tsv_file(values) if values and self._mysql_load else None
 
@@ -351,7 +352,7 @@ class SqlSink(Sink):
         return found
 
     def _insert_values(
-        self, conn: Connection, rows: list[tuple[Any, ...]], load_file: str | None
+        self, conn: Connection, rows: Sequence[ValueRow], load_file: str | None
     ) -> None:
         if not rows:
             return

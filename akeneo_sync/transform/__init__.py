@@ -1,10 +1,11 @@
-"""Pure transforms: dict in, dict out, no I/O (docs/architecture.md, "Document contract")."""
+"""Pure transforms: dict in, dict out, no I/O (docs/architecture.md, "Document contract"), and
+every shape a sink stores (``shapes.shape_rows``)."""
 
+from akeneo_sync.resources import MODEL_PROPERTIES, PRODUCT_PROPERTIES, VALUE_ROW_COLUMNS
 from akeneo_sync.transform.lookups import Lookups, apply_labels, enrich_category
+from akeneo_sync.transform.shapes import Shaped, shape_rows
 from akeneo_sync.transform.values import (
-    MODEL_PROPERTIES,
-    PRODUCT_PROPERTIES,
-    VALUE_ROW_COLUMNS,
+    associates_with,
     flatten_model,
     flatten_product,
     product_value_rows,
@@ -22,7 +23,9 @@ __all__ = [
     "PRODUCT_PROPERTIES",
     "VALUE_ROW_COLUMNS",
     "Lookups",
+    "Shaped",
     "apply_labels",
+    "associates_with",
     "enrich_category",
     "flatten_model",
     "flatten_product",
@@ -32,4 +35,5 @@ __all__ = [
     "parent_chain",
     "product_identifier",
     "product_value_rows",
+    "shape_rows",
 ]

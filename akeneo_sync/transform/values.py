@@ -1,60 +1,27 @@
-"""Derived shapes of product values: Akeneo's flat columns and the long ``product_values`` rows.
+"""Derived shapes of product values: Akeneo's flat columns and the long ``product_values`` rows,
+and ``associates_with``, which reads the links of a stored product in either shape.
 
-Both read a document of the contract (docs/architecture.md) and never modify it. Column names
+Both shapes read a document of the contract (docs/architecture.md) and never modify it;
+``shapes.shape_rows`` picks the one a sink stores. Column names
 follow Akeneo's own CSV import/export, so a file we write can be read by people who know that
 format: ``name-en_US``, ``description-en_US-ecommerce``, ``price-EUR``, ``weight-unit``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import Any
 
 import orjson
 
+from akeneo_sync.resources import MODEL_PROPERTIES, PRODUCT_PROPERTIES, VALUE_ROW_COLUMNS
 from akeneo_sync.transform._types import LABELLED_TYPES, attribute_type, identifier_code, kind_of
 
 Scalar = str | int | float | bool | None
 FlatRow = dict[str, Scalar]
 
-PRODUCT_PROPERTIES = (
-    "uuid",
-    # the identifier attribute's code goes here (e.g. ``sku``)
-    "family",
-    "parent",
-    "root_parent",
-    "family_variant",
-    "categories",
-    "enabled",
-    "created",
-    "updated",
-    "groups",
-)
-MODEL_PROPERTIES = (
-    "code",
-    "family",
-    "parent",
-    "root_parent",
-    "family_variant",
-    "categories",
-    "created",
-    "updated",
-)
 _JOINED_PROPERTIES = frozenset({"categories", "groups"})
-
-VALUE_ROW_COLUMNS = (
-    "uuid",
-    "attribute",
-    "locale",
-    "channel",
-    "type",
-    "text_value",
-    "number_value",
-    "bool_value",
-    "unit",
-    "json_value",
-    "label",
-)
+_ASSOCIATED = ("products", "product_models")
 
 
 def to_json(data: Any) -> str:
@@ -117,14 +84,47 @@ def _flat_associations(doc: Mapping[str, Any]) -> FlatRow:
                 row[f"{type_code}-{target}"] = join_codes(links[target] or ())
     # Quantified associations: ids and quantities in two parallel comma-joined columns.
     for type_code, links in (doc.get("quantified_associations") or {}).items():
-        for target in ("products", "product_models"):
+        for target in _ASSOCIATED:
             items = (links or {}).get(target)
             if items is None:
                 continue
-            ids = [i.get("uuid") or i.get("identifier") or i.get("code") for i in items]
-            row[f"{type_code}-{target}"] = join_codes(ids)
+            row[f"{type_code}-{target}"] = join_codes(_linked(i) for i in items)
             row[f"{type_code}-{target}-quantity"] = join_codes(i.get("quantity") for i in items)
     return row
+
+
+def _linked(item: Any) -> Any:
+    """The uuid or code an association item names (quantified ones are objects)."""
+    if isinstance(item, Mapping):
+        return item.get("uuid") or item.get("identifier") or item.get("code")
+    return item
+
+
+def associates_with(stored: Mapping[str, Any], targets: Mapping[str, Collection[str]]) -> bool:
+    """Whether a stored product or product model associates (plainly or quantified) with any
+    of ``targets``: ``{"products": uuids, "product_models": codes}``.
+
+    ``stored`` is a document or its flat row, where the links are the comma-joined
+    ``<TYPE>-products`` / ``<TYPE>-product_models`` columns (``-quantity`` ones are not links).
+    """
+    for column, cell in stored.items():
+        if not isinstance(cell, str) or "-" not in column:
+            continue
+        wanted = targets.get(column.rsplit("-", 1)[1])
+        if wanted and any(ref in wanted for ref in cell.split(",")):
+            return True
+    for kind in ("associations", "quantified_associations"):
+        links_by_type = stored.get(kind)
+        if not isinstance(links_by_type, Mapping):
+            continue
+        for links in links_by_type.values():
+            if not isinstance(links, Mapping):
+                continue
+            for target, wanted in targets.items():
+                items = links.get(target)
+                if wanted and isinstance(items, list) and any(_linked(i) in wanted for i in items):
+                    return True
+    return False
 
 
 def _flatten(
@@ -270,30 +270,3 @@ def product_value_tuples(doc: Mapping[str, Any], attributes: Mapping[str, Any]) 
                     )
                 )
     return rows
-
-
-def associates_with(doc: Mapping[str, Any], targets: Mapping[str, set[str]]) -> bool:
-    """Whether a stored product or model (a document, or a flat row with ``X_SELL-products``
-    columns) associates with one of ``targets`` (``{"products": uuids, "product_models":
-    codes}``)."""
-    for column, cell in doc.items():  # a flat row: ``X_SELL-products`` = "uuid1,uuid2"
-        kind = column.rsplit("-", 1)[-1] if isinstance(cell, str) else ""
-        if kind in targets and targets[kind] & set(cell.split(",")):
-            return True
-    for kind in ("associations", "quantified_associations"):
-        for links in (doc.get(kind) or {}).values():
-            if not isinstance(links, Mapping):
-                continue
-            for name, items in links.items():
-                wanted = targets.get(name)
-                if not wanted or not isinstance(items, list):
-                    continue
-                for item in items:
-                    ref = (
-                        item.get("uuid") or item.get("identifier")
-                        if isinstance(item, dict)
-                        else item
-                    )
-                    if ref in wanted:
-                        return True
-    return False

@@ -10,11 +10,13 @@ attribute codes that are SQL keywords (``select``, ``order``, ``group``, ``from`
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from akeneo_sync import resources as R
 from akeneo_sync.sinks import open_sink
 from akeneo_sync.sinks.base import Sink, SinkContext
+from akeneo_sync.transform.shapes import shape_rows
 
 Doc = dict[str, Any]
 
@@ -360,7 +362,19 @@ def attributes_by_code() -> dict[str, Doc]:
 
 
 def context() -> SinkContext:
-    return SinkContext(R.ALL, attributes_by_code())
+    return SinkContext(R.ALL)
+
+
+def write(
+    sink: Sink,
+    resource: R.Resource,
+    docs: Sequence[Doc],
+    attributes: Mapping[str, Any] | None = None,
+) -> None:
+    """What the runner's writer does with a batch: shape it as ``sink`` stores it, write it."""
+    known = attributes_by_code() if attributes is None else attributes
+    shaped = shape_rows(sink.shape, resource, docs, known)
+    sink.write(resource, shaped.rows, shaped.values)
 
 
 def export(url: str, **options: str) -> Sink:
@@ -369,7 +383,7 @@ def export(url: str, **options: str) -> Sink:
     sink.open(context())
     docs = catalog()
     for resource in R.ALL:
-        sink.write(resource, docs[resource.name])
+        write(sink, resource, docs[resource.name])
     sink.commit({"cursor": "c1"})
     sink.close(True)
     return sink

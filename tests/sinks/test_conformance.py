@@ -1,9 +1,11 @@
 """One suite every destination passes: same documents in, same content out, idempotent re-runs,
 interrupted runs that leave the last committed content, and odd data that survives.
 
-Each destination declares what it can give back (``shape``): whole documents, or Akeneo's flat
-rows (CSV, Parquet, the classic JSON export), which are compared with ``flatten_product`` /
-``flatten_model`` of the documents written. Adding a destination is one line in ``DESTINATIONS``.
+Documents are shaped as each sink stores them (``transform.shapes.shape_rows(sink.shape, ...)``,
+as the runner does). Each destination declares what it gives back (``shape``): whole documents, or
+Akeneo's flat rows of products and models (CSV, Parquet, the classic JSON export), which are
+compared with the flat shape of the documents written. Adding a destination is one line in
+``DESTINATIONS``.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from akeneo_sync import resources as R
 from akeneo_sync.resources import Resource
 from akeneo_sync.sinks import open_sink
 from akeneo_sync.sinks.base import Doc, Sink, SinkContext
+from akeneo_sync.transform.shapes import shape_rows
 
 STATE_1 = {"version": 1, "resources": {"products": {"cursor": "2024-03-02T09:00:00+00:00"}}}
 STATE_2 = {"version": 1, "resources": {"products": {"cursor": "2024-04-01T00:00:00+00:00"}}}
@@ -103,7 +106,8 @@ def _resources(d: Destination) -> list[Resource]:
 
 def _open(d: Destination, url: str) -> Sink:
     sink = open_sink(url, format=d.format)
-    sink.open(SinkContext(_resources(d), catalog_docs.attributes_by_code()))
+    assert (sink.shape == "flat") == (d.shape == "flat"), f"{d.id} stores {sink.shape} rows"
+    sink.open(SinkContext(_resources(d)))
     return sink
 
 
@@ -113,8 +117,8 @@ def _run(d: Destination, url: str, docs: dict[str, list[Doc]], state: dict[str, 
     for resource in _resources(d):
         batch = docs[resource.name]
         half = len(batch) // 2
-        sink.write(resource, batch[:half])
-        sink.write(resource, batch[half:])
+        catalog_docs.write(sink, resource, batch[:half])
+        catalog_docs.write(sink, resource, batch[half:])
     sink.commit(state)
     sink.close(True)
 
@@ -122,11 +126,8 @@ def _run(d: Destination, url: str, docs: dict[str, list[Doc]], state: dict[str, 
 def _expected(d: Destination, resource: Resource, docs: Sequence[Doc]) -> list[dict[str, Any]]:
     if d.shape == "document":
         return list(docs)
-    from akeneo_sync.transform import values
-
-    attributes = catalog_docs.attributes_by_code()
-    flatten = values.flatten_product if resource.name == "products" else values.flatten_model
-    return [flat_canonical(flatten(doc, attributes)) for doc in docs]
+    rows = shape_rows("flat", resource, docs, catalog_docs.attributes_by_code()).rows
+    return [flat_canonical(row) for row in rows]
 
 
 def _read(d: Destination, url: str, resource: Resource) -> list[dict[str, Any]]:
@@ -208,7 +209,7 @@ def test_failed_run_leaves_last_committed_content(dest: tuple[Destination, str])
     sink = _open(d, url)
     with pytest.raises(RuntimeError):
         try:
-            sink.write(R.PRODUCTS, changed["products"][:2])
+            catalog_docs.write(sink, R.PRODUCTS, changed["products"][:2])
             raise RuntimeError("extraction failed mid-run")
         except BaseException:
             sink.close(False)
@@ -227,9 +228,9 @@ def test_commit_then_interrupted_batch(dest: tuple[Destination, str]) -> None:
     _run(d, url, docs, STATE_1)
     changed = catalog_docs.changed(docs)
     sink = _open(d, url)
-    sink.write(R.PRODUCTS, changed["products"][:2])
+    catalog_docs.write(sink, R.PRODUCTS, changed["products"][:2])
     sink.commit(STATE_2)
-    sink.write(R.PRODUCTS, changed["products"][2:])
+    catalog_docs.write(sink, R.PRODUCTS, changed["products"][2:])
     sink.delete(R.CATEGORIES, [("men",)], soft=False)
     sink.close(False)  # stopped before its commit
     expected = dict(docs, products=changed["products"][:2] + docs["products"][2:])

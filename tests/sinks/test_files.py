@@ -14,10 +14,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from akeneo_sync.errors import ConfigError, LockedError
-from akeneo_sync.resources import ATTRIBUTE_OPTIONS, CATEGORIES, FAMILIES, PRODUCTS
-from akeneo_sync.sinks.base import SinkContext
+from akeneo_sync.resources import ATTRIBUTE_OPTIONS, CATEGORIES, FAMILIES, PRODUCTS, Resource
+from akeneo_sync.sinks.base import Sink, SinkContext
 from akeneo_sync.sinks.files import DirectorySink, JsonSink
-from akeneo_sync.transform import flatten_product
+from akeneo_sync.transform import flatten_product, shape_rows
 
 ATTRS: dict[str, dict[str, Any]] = {
     "sku": {"code": "sku", "type": "pim_catalog_identifier"},
@@ -29,7 +29,7 @@ ATTRS: dict[str, dict[str, Any]] = {
     "smart": {"code": "smart", "type": "pim_catalog_boolean"},
     "materials": {"code": "materials", "type": "pim_catalog_multiselect"},
 }
-CONTEXT = SinkContext(resources=(PRODUCTS, FAMILIES), attributes=ATTRS)
+CONTEXT = SinkContext(resources=(PRODUCTS, FAMILIES))
 TRICKY = 'Ünïcødé "quoted", comma\nnew line; 日本語 🚀'
 LONG = "x" * 50_000
 
@@ -72,11 +72,17 @@ PRODUCTS_IN = [product(1, select=TRICKY), product(2, select=LONG), product(3)]
 FAMILY = {"code": "shirts", "labels": {}, "attributes": [], "attribute_as_label": "name"}
 
 
+def write(sink: Sink, resource: Resource, docs: list[dict[str, Any]]) -> None:
+    """As the runner's writer does: shaped as the sink stores them."""
+    shaped = shape_rows(sink.shape, resource, docs, ATTRS)
+    sink.write(resource, shaped.rows, shaped.values)
+
+
 def run(sink: Any, docs: list[dict[str, Any]], *, ok: bool = True, state: Any = None) -> None:
     sink.open(CONTEXT)
     try:
-        sink.write(PRODUCTS, docs)
-        sink.write(FAMILIES, [FAMILY, {**FAMILY, "code": "empty", "labels": []}])
+        write(sink, PRODUCTS, docs)
+        write(sink, FAMILIES, [FAMILY, {**FAMILY, "code": "empty", "labels": []}])
         if ok:
             sink.commit(state)
     finally:
@@ -178,8 +184,8 @@ def test_parquet_types_and_round_trip(tmp_path: Path) -> None:
 def test_duplicate_writes_are_stored_once_last_wins(tmp_path: Path, fmt: str) -> None:
     sink = DirectorySink(tmp_path, fmt)
     sink.open(CONTEXT)
-    sink.write(PRODUCTS, PRODUCTS_IN)
-    sink.write(PRODUCTS, [product(2, select="second version")])  # a retried page
+    write(sink, PRODUCTS, PRODUCTS_IN)
+    write(sink, PRODUCTS, [product(2, select="second version")])  # a retried page
     sink.close(True)
     rows = list(sink.read(PRODUCTS))
     assert [r["uuid"] for r in rows] == [d["uuid"] for d in PRODUCTS_IN]
@@ -227,9 +233,9 @@ def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> N
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     killed = make()
     killed.open(CONTEXT)
-    killed.write(PRODUCTS, PRODUCTS_IN[:2])
+    write(killed, PRODUCTS, PRODUCTS_IN[:2])
     killed.checkpoint({"run": 2, "resume": {"kind": "full"}})
-    killed.write(PRODUCTS, [product(5)])  # after the checkpoint: lost
+    write(killed, PRODUCTS, [product(5)])  # after the checkpoint: lost
     killed.close(False)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == before
     assert make().read_state() == {"run": 2, "resume": {"kind": "full"}}  # ``akeneo-sync state``
@@ -237,7 +243,7 @@ def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> N
     resumed = make()
     resumed.open(CONTEXT)
     assert resumed.read_state() == {"run": 2, "resume": {"kind": "full"}}
-    resumed.write(PRODUCTS, [product(3, speed="7.25")])
+    write(resumed, PRODUCTS, [product(3, speed="7.25")])
     resumed.commit({"run": 2})
     resumed.close(True)
     assert resumed.read_state() == {"run": 2}
@@ -253,13 +259,13 @@ def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> N
 def test_a_checkpoint_of_another_format_is_not_resumed(tmp_path: Path) -> None:
     killed = DirectorySink(tmp_path, "jsonl")
     killed.open(CONTEXT)
-    killed.write(PRODUCTS, PRODUCTS_IN)
+    write(killed, PRODUCTS, PRODUCTS_IN)
     killed.checkpoint({"resume": {"kind": "full"}})
     killed.close(False)
     csv_run = DirectorySink(tmp_path, "csv")
     csv_run.open(CONTEXT)
     assert csv_run.read_state() is None  # a fresh start: JSONL documents are no CSV rows
-    csv_run.write(PRODUCTS, [product(4)])
+    write(csv_run, PRODUCTS, [product(4)])
     csv_run.close(True)
     assert [r["uuid"] for r in csv_run.read(PRODUCTS)] == [product(4)["uuid"]]
 
@@ -291,19 +297,50 @@ def test_deletions(tmp_path: Path, fmt: str) -> None:
     ]
 
 
-def test_other_resources_flat_rows(tmp_path: Path) -> None:
-    sink = DirectorySink(tmp_path, "csv")
+OPTION = {"code": "red", "attribute": "color", "sort_order": 1, "labels": {"en_US": "Red"}}
+CATEGORY = {
+    "code": "men",
+    "parent": "master",
+    "path": ["master", "men"],
+    "labels": {},
+    "label_path": "[master] > Men",  # looks like JSON text for a moment, is none
+    "channel_requirements": [],
+}
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_other_resources_are_stored_flat_and_read_back_as_documents(
+    tmp_path: Path, fmt: str
+) -> None:
+    sink = DirectorySink(tmp_path, fmt)
+    assert sink.shape == "flat"
     sink.open(SinkContext(resources=(ATTRIBUTE_OPTIONS, CATEGORIES)))
-    sink.write(
-        ATTRIBUTE_OPTIONS,
-        [{"code": "red", "attribute": "color", "sort_order": 1, "labels": {"en_US": "Red"}}],
-    )
-    sink.write(CATEGORIES, [{"code": "men", "parent": None, "path": ["master", "men"]}])
+    write(sink, ATTRIBUTE_OPTIONS, [OPTION])
+    write(sink, CATEGORIES, [CATEGORY])
     sink.close(True)
-    assert list(sink.read(ATTRIBUTE_OPTIONS)) == [
-        {"attribute": "color", "code": "red", "sort_order": "1", "labels": '{"en_US":"Red"}'}
-    ]
-    assert next(sink.read(CATEGORIES))["path"] == '["master","men"]'
+    # On disk: top-level scalars as they are, anything nested as compact JSON text ...
+    if fmt == "csv":
+        text = (tmp_path / "attribute_options.csv").read_bytes().decode("utf-8-sig")
+        assert text == 'attribute,code,sort_order,labels\r\ncolor,red,1,"{""en_US"":""Red""}"\r\n'
+        stored = next(csv.DictReader((tmp_path / "categories.csv").open(encoding="utf-8-sig")))
+    else:
+        stored = pq.read_table(tmp_path / "categories.parquet").to_pylist()[0]
+    assert stored["path"] == '["master","men"]' and stored["labels"] == "{}"
+    assert stored["channel_requirements"] == "[]"
+    # ... and read back as the documents (the typed columns typed again, even from CSV text).
+    assert list(sink.read(ATTRIBUTE_OPTIONS)) == [OPTION]
+    assert list(sink.read(CATEGORIES)) == [CATEGORY]
+    assert list(sink.get(CATEGORIES, [("men",)])) == [CATEGORY]
+
+
+def test_csv_gives_text_back_where_it_cannot_tell_the_type(tmp_path: Path) -> None:
+    sink = DirectorySink(tmp_path, "csv")
+    sink.open(SinkContext(resources=(FAMILIES,)))
+    write(sink, FAMILIES, [{**FAMILY, "unique": True, "max": 3, "empty": ""}])
+    sink.close(True)
+    (family,) = sink.read(FAMILIES)
+    assert family["attributes"] == [] and family["labels"] == {}
+    assert (family["unique"], family["max"], family["empty"]) == ("true", "3", None)
 
 
 def test_lock_and_bad_format(tmp_path: Path) -> None:
@@ -323,7 +360,7 @@ def test_many_products_stream_in_batches(tmp_path: Path) -> None:
     sink = DirectorySink(tmp_path, "parquet")
     sink.open(CONTEXT)
     for start in range(0, 12_000, 1000):
-        sink.write(PRODUCTS, [product(n) for n in range(start, start + 1000)])
+        write(sink, PRODUCTS, [product(n) for n in range(start, start + 1000)])
     sink.close(True)
     meta = pq.ParquetFile(tmp_path / "products.parquet").metadata
     assert meta.num_rows == 12_000 and meta.num_row_groups > 1

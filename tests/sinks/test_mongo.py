@@ -66,7 +66,9 @@ def test_soft_and_hard_delete(mongo_url: str, db: Any) -> None:
     assert db.attribute_options.find_one({"_id": "color|blue"}) is None
     sink = open_sink(mongo_url)
     sink.open(_context())
-    sink.write(R.PRODUCTS, [p for p in catalog_docs.catalog()["products"] if p["uuid"] == ODD])
+    catalog_docs.write(
+        sink, R.PRODUCTS, [p for p in catalog_docs.catalog()["products"] if p["uuid"] == ODD]
+    )
     sink.commit({"cursor": "c3"})
     sink.close(True)
     assert "deleted_at" not in db.products.find_one({"_id": ODD})
@@ -75,11 +77,11 @@ def test_soft_and_hard_delete(mongo_url: str, db: Any) -> None:
 def test_nothing_reaches_the_server_before_commit(mongo_url: str, db: Any) -> None:
     sink = open_sink(mongo_url)
     sink.open(_context())
-    sink.write(R.LOCALES, [{"code": "en_US", "enabled": True}])
+    catalog_docs.write(sink, R.LOCALES, [{"code": "en_US", "enabled": True}])
     assert db.locales.count_documents({}) == 0
     sink.commit({"cursor": "c1"})
     assert db.locales.count_documents({}) == 1
-    sink.write(R.LOCALES, [{"code": "fr_FR", "enabled": True}])
+    catalog_docs.write(sink, R.LOCALES, [{"code": "fr_FR", "enabled": True}])
     sink.close(False)
     assert [d["code"] for d in sink.read(R.LOCALES)] == ["en_US"]
     assert sink.read_state() == {"cursor": "c1"}

@@ -140,7 +140,9 @@ def test_soft_and_hard_delete(url: str, engine: sa.Engine) -> None:
     # Writing the product again brings it back.
     sink = open_sink(url)
     sink.open(_context())
-    sink.write(R.PRODUCTS, [p for p in catalog_docs.catalog()["products"] if p["uuid"] == ODD])
+    catalog_docs.write(
+        sink, R.PRODUCTS, [p for p in catalog_docs.catalog()["products"] if p["uuid"] == ODD]
+    )
     sink.commit({"cursor": "c3"})
     sink.close(True)
     again = {p["uuid"]: p for p in sink.read(R.PRODUCTS)}
@@ -153,7 +155,7 @@ def test_rewrite_replaces_product_values(url: str, engine: sa.Engine) -> None:
     product["values"] = {"color": [{"locale": None, "scope": None, "data": "blue"}]}
     sink = open_sink(url)
     sink.open(_context())
-    sink.write(R.PRODUCTS, [product, product])  # twice in one batch: stored once
+    catalog_docs.write(sink, R.PRODUCTS, [product, product])  # twice in one batch: stored once
     sink.commit(None)
     sink.close(True)
     rows = _rows(engine, "SELECT attribute, text_value FROM product_values WHERE uuid = :u", u=ODD)
@@ -164,13 +166,13 @@ def test_state_is_committed_with_data(url: str, engine: sa.Engine) -> None:
     sink = open_sink(url)
     sink.open(_context())
     assert sink.read_state() is None
-    sink.write(R.LOCALES, [{"code": "en_US", "enabled": True}])
+    catalog_docs.write(sink, R.LOCALES, [{"code": "en_US", "enabled": True}])
     # Not committed: another connection sees neither the data nor a state.
     assert _rows(engine, "SELECT count(*) FROM locales") == [(0,)]
     sink.commit({"cursor": "c1"})
     assert _rows(engine, "SELECT count(*) FROM locales") == [(1,)]
     assert sink.read_state() == {"cursor": "c1"}
-    sink.write(R.LOCALES, [{"code": "fr_FR", "enabled": True}])
+    catalog_docs.write(sink, R.LOCALES, [{"code": "fr_FR", "enabled": True}])
     sink.close(False)
     assert [d["code"] for d in sink.read(R.LOCALES)] == ["en_US"]
     assert sink.read_state() == {"cursor": "c1"}
@@ -285,8 +287,10 @@ def test_missing_driver_names_the_pip_line(
 def test_a_failed_batch_is_reported_and_nothing_committed(url: str) -> None:
     sink = open_sink(url)
     sink.open(_context())
-    sink.write(R.LOCALES, [{"code": "en_US", "enabled": True}])
-    sink.write(R.PRODUCTS, [{"uuid": None, "values": {}}])  # NOT NULL key: the database refuses
+    catalog_docs.write(sink, R.LOCALES, [{"code": "en_US", "enabled": True}])
+    catalog_docs.write(
+        sink, R.PRODUCTS, [{"uuid": None, "values": {}}]
+    )  # NOT NULL key: the database refuses
     with pytest.raises(SinkError, match="writing 1 products failed"):
         sink.commit({"cursor": "never"})
     sink.close(False)
@@ -298,7 +302,7 @@ def test_indexes_of_a_run_that_died_are_built_by_the_next(url: str, engine: sa.E
     sink = open_sink(url)
     assert isinstance(sink, SqlSink)
     sink.open(_context())  # empty product_values: its attribute indexes wait for close
-    sink.write(R.PRODUCTS, catalog_docs.catalog()["products"])
+    catalog_docs.write(sink, R.PRODUCTS, catalog_docs.catalog()["products"])
     sink.commit({"cursor": "c1"})
     names = {i["name"] for i in sa.inspect(engine).get_indexes("product_values")}
     assert names == {"product_values_uuid_idx"}
