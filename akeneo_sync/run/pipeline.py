@@ -15,8 +15,8 @@ Between the event loop and a database there are two hand-offs, for two different
 Shaping a batch (JSON, ``product_value_tuples``) is Python work that would stall the HTTP reads if
 it ran on the loop; storing it is mostly outside the GIL (SQLite's B-trees, a PostgreSQL or
 MySQL server on the other core). The SQL sink's own background writer (``sinks/_sqlwriter.py``)
-stores batch N while this thread shapes batch N+1, which is what makes database loads about a
-third faster than one thread doing both; sinks whose writes are cheap store inline.
+stores batch N while this thread shapes batch N+1, so the two overlap; sinks whose writes are
+cheap store inline.
 """
 
 from __future__ import annotations
