@@ -181,7 +181,7 @@ async def _read_all(run: RunContext, *, incremental: bool) -> None:
         if light is not None:
             ctx.use_reference(light)
             report.how.update(light.how)
-    reference = await ctx.ref()  # locales first: a wrong URL or password fails once, plainly
+    await ctx.ref()  # locales first: a wrong URL or password fails once, plainly
     run.writer.start()
     # A full run over a destination that held a complete sync deletes what is gone upstream (a
     # resumed one leaves that to the next sync: listing every key again would cost as much as
@@ -200,19 +200,19 @@ async def _read_all(run: RunContext, *, incremental: bool) -> None:
         async for batch in run.session.read(name, state, full_read=recheck):
             await run.store(batch)
         await run.writer.then(functools.partial(run.progress.finish, name))
-        report.how.setdefault(name, _how(name, incremental, reference.light, cursors))
+        report.how.setdefault(name, _how(name, incremental, cursors))
     report.how.update(ctx.how)
     if report.mode != "incremental" and not ctx.stop.is_set():
         report.state["runs_since_reconcile"] = 0
     elif incremental:
         since = int(previous.get("runs_since_reconcile", 0))
         report.state["runs_since_reconcile"] = 0 if reconcile else since + 1
-    checked = incremental or recheck
+    checked = recheck or (incremental and run.options.deletes != "ignore")
     if checked and wanted & {"products", "product_models"} and not ctx.stop.is_set():
         report.state["reconciled_at"] = ctx.marks.started.isoformat()
 
 
-def _how(name: str, incremental: bool, light: bool, cursors: Mapping[str, str]) -> str:
+def _how(name: str, incremental: bool, cursors: Mapping[str, str]) -> str:
     if not incremental:
         return "full"
     if name in ("products", "product_models"):
