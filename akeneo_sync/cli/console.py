@@ -135,6 +135,8 @@ def print_summary(console: Console, summary: Report, destination: str) -> None:
         table.add_row(*row)
     console.print(table)
     media = f", {summary.media_files:,} media files" if summary.media_files else ""
+    if summary.media_skipped:
+        media += f" ({summary.media_skipped:,} skipped: see the warnings above)"
     console.print(
         f"{sum(summary.counts.values()):,} records{media} in {summary.seconds:.1f} s; "
         f"{summary.requests:,} requests, {summary.retries:,} retries, "

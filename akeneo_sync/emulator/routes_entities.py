@@ -203,6 +203,21 @@ async def asset(request: Request) -> Response:
     raise ApiError(404, f'Asset "{request.path_params["code"]}" does not exist.')
 
 
+@endpoint("asset-families")
+async def delete_asset(request: Request) -> Response:
+    """``DELETE .../assets/{code}``: gone from the listing, an ``asset.deleted`` event."""
+    emu = emulator(request)
+    family = _entity(request, "asset-families")
+    code = request.path_params["code"]
+    kept = [a for a in emu.catalog.s.assets[family] if a["code"] != code]
+    if len(kept) == len(emu.catalog.s.assets[family]):
+        raise ApiError(404, f'Asset "{code}" does not exist.')
+    emu.catalog.s.assets[family] = kept
+    emu.stats.count("writes")
+    emu.events.asset("deleted", family, code)
+    return Response(status_code=204)
+
+
 def _attr_options(request: Request, kind: str) -> Response:
     s = emulator(request).catalog.s
     entity = _entity(request, kind)
@@ -295,6 +310,7 @@ ROUTES = [
     ),
     Route(V1 + "/asset-families/{entity}/assets", assets, methods=["GET"]),
     Route(V1 + "/asset-families/{entity}/assets/{code}", asset, methods=["GET"]),
+    Route(V1 + "/asset-families/{entity}/assets/{code}", delete_asset, methods=["DELETE"]),
     Route(V1 + "/media-files", media_list, methods=["GET"]),
     Route(V1 + "/media-files/{code:path}/download", _download("media-files"), methods=["GET"]),
     Route(V1 + "/media-files/{code:path}", media_one, methods=["GET"]),

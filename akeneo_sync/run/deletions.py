@@ -51,6 +51,27 @@ async def read_deleted(ctx: ReadContext, resource: res.Resource) -> AsyncIterato
         yield batch
 
 
+async def read_deleted_assets(ctx: ReadContext) -> AsyncIterator[Batch]:
+    """The stored assets gone upstream. Akeneo cannot count assets, so this lists every asset
+    of every asset family (a whole read's requests): callers ask for it on reconciling runs."""
+    stored = ctx.stored
+    if stored is None:
+        return
+    keys = set(await ctx.call(lambda: list(stored.keys(res.ASSETS))))
+    if not keys:
+        return
+    reference = await ctx.ref()
+    families = [f["code"] for f in reference.docs["asset_families"]]
+    upstream: set[Key] = set()
+    async for page in extract.asset_pages(ctx.client, families):
+        upstream.update(res.ASSETS.key_of(asset) for asset in page)
+        if ctx.stop.is_set():
+            return
+    gone = sorted(keys - upstream)
+    if gone:
+        yield Batch(res.ASSETS, deleted=gone)
+
+
 async def _counts_agree(
     ctx: ReadContext, resource: res.Resource, scope: Filters, stored: set[Key]
 ) -> bool:

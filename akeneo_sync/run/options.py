@@ -48,6 +48,8 @@ class Report:
     retries: int = 0
     throttled: int = 0
     media_files: int = 0
+    media_skipped: int = 0
+    """Media files that could not be downloaded (logged one by one); the run still succeeds."""
     seconds: float = 0.0
     interrupted: bool = False
 

@@ -159,6 +159,7 @@ async def execute(
     report.requests, report.retries = stats.requests, stats.retries
     report.throttled = stats.throttled
     report.media_files = run.media.count if run.media else 0
+    report.media_skipped = len(run.media.skipped) if run.media else 0
     report.seconds = time.monotonic() - clock
     return report
 
@@ -197,7 +198,10 @@ async def _read_all(run: RunContext, *, incremental: bool) -> None:
         elif resume and name == "products":
             state = {"positions": ctx.marks.positions.get("products", {})}
         run.progress.start(name, await run.session.total(name, None if recheck else state))
-        async for batch in run.session.read(name, state, full_read=recheck):
+        # Assets cannot be counted: whether some are gone costs a listing of them all, which
+        # reconciling runs (and full runs over a synced destination) pay.
+        deep = recheck or reconcile
+        async for batch in run.session.read(name, state, full_read=recheck, deep=deep):
             await run.store(batch)
         await run.writer.then(functools.partial(run.progress.finish, name))
         report.how.setdefault(name, _how(name, incremental, cursors))

@@ -84,11 +84,17 @@ class Session:
         return (await self.ctx.ref()).docs
 
     async def read(
-        self, resource: str, state: Mapping[str, Any] | None = None, *, full_read: bool = False
+        self,
+        resource: str,
+        state: Mapping[str, Any] | None = None,
+        *,
+        full_read: bool = False,
+        deep: bool = False,
     ) -> AsyncIterator[Batch]:
         """Batches of ``resource``: everything without a cursor in ``state`` (or with
         ``full_read``), else only what changed since it; with a stored view, the keys gone
-        upstream follow. A batch may carry documents of another resource (products whose
+        upstream follow (for assets, which Akeneo cannot count, only when ``deep``: that lists
+        them all). A batch may carry documents of another resource (products whose
         associations pointed at a deleted model)."""
         kind = res.BY_NAME[resource]
         state = state or {}
@@ -122,8 +128,13 @@ class Session:
             )
         async for batch in pieces:
             yield batch
-        if check and kind in (res.PRODUCTS, res.PRODUCT_MODELS) and not self.ctx.stop.is_set():
+        if not check or self.ctx.stop.is_set():
+            return
+        if kind in (res.PRODUCTS, res.PRODUCT_MODELS):
             async for batch in deletions.read_deleted(self.ctx, kind):
+                yield batch
+        elif kind is res.ASSETS and deep:
+            async for batch in deletions.read_deleted_assets(self.ctx):
                 yield batch
 
     def next_state(self, resource: str) -> dict[str, Any]:

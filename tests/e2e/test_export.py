@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from akeneo_sync.emulator import EmulatorServer
+from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
 from tests.e2e.conftest import PRODUCTS, run_export
 from tests.oracle import Oracle, without_labels
 
@@ -344,3 +344,23 @@ def test_every_format_carries_the_merged_chain(
                 assert (None if got in (None, "") else str(got)) == want, (kind, column)
                 inherited += want is not None and expected[row["uuid"]]["parent"] is not None
         assert inherited > PRODUCTS / 3, kind  # variants really carried parent values
+
+
+def test_a_media_file_that_cannot_be_had_is_skipped_and_counted(tmp_path: Path) -> None:
+    """A file gone upstream (404) and a code that would climb out of the media directory are
+    skipped, logged and counted; every product is written all the same."""
+    with EmulatorServer(EmulatorConfig(products=20, seed=4, port=0)) as server:
+        oracle = Oracle(server.url)
+        uuids = sorted(oracle.products())
+        for uuid, code in zip(uuids, ("a/b/c/d/gone.jpg", "../../escape.jpg"), strict=False):
+            value = [{"locale": None, "scope": None, "data": code}]
+            oracle.http.patch(
+                f"/api/rest/v1/products-uuid/{uuid}", json={"values": {"image": value}}
+            ).raise_for_status()
+        media = tmp_path / "media"
+        report = run_export(server.url, str(tmp_path / "m.db"), media_dir=media)
+    assert report.counts["products"] == 20
+    assert report.media_skipped == 2
+    assert report.media_files == sum(1 for p in media.rglob("*") if p.is_file())
+    assert not (tmp_path / "escape.jpg").exists()
+    assert not list(media.rglob("*.part"))

@@ -167,6 +167,25 @@ def test_reconcile_every_defers_options_and_deletions(
     assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"), labels=LABELS)
 
 
+def test_a_deleted_asset_leaves_the_destination_on_the_next_reconciling_run(
+    server: EmulatorServer, api: Api, tmp_path: Path
+) -> None:
+    """Akeneo cannot count assets: a run between two reconciling ones does not see one go, the
+    next reconciling run lists them all and deletes it."""
+    dest = str(tmp_path / "dest.db")
+    run_sync(server, dest, reconcile_every=2)
+    family = api.get(f"{V1}/asset-families")["_embedded"]["items"][0]["code"]
+    asset = api.get(f"{V1}/asset-families/{family}/assets")["_embedded"]["items"][0]["code"]
+    api.http.delete(f"{V1}/asset-families/{family}/assets/{asset}").raise_for_status()
+    light = run_sync(server, dest, reconcile_every=2)
+    assert not light.deleted.get("assets")
+    heavy = run_sync(server, dest, reconcile_every=2)
+    assert heavy.deleted["assets"] == 1
+    live = {(d["asset_family_code"], d["code"]) for d in live_docs(dest, res.ASSETS)}
+    assert (family, asset) not in live
+    assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"))
+
+
 def test_reconcile_every_duration_waits_for_the_reference_to_get_that_old(
     server: EmulatorServer, api: Api, tmp_path: Path
 ) -> None:
