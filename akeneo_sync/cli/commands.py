@@ -383,6 +383,7 @@ def _register_emulator() -> None:
 
 
 _register_emulator()
+import akeneo_sync.cli.events  # noqa: E402, F401 - adds listen and events, built on the helpers above
 
 
 def main() -> None:
