@@ -141,3 +141,19 @@ def _root_of(api, product: dict[str, Any]) -> str | None:
             return str(code)
         code = _parents[code]
     return None
+
+
+def test_a_created_product_not_found_yet_is_asked_for_again(server, api, dest, listen) -> None:
+    running = listen(spool=dest + ".spool")
+    subscribe(server, api, running.url)
+    # A creation Akeneo's search does not return yet (its index lags): not dropped, deferred.
+    emit(server, "product.created", {"product": {"uuid": "00000000-0000-4000-8000-000000000001"}})
+    wait_for(lambda: platform(server)["delivered"] == 1)
+
+    def deferred() -> bool:
+        with sqlite3.connect(dest + ".spool") as db:
+            row = db.execute("SELECT attempts, applied_at FROM events").fetchone()
+        return row == (1, None)
+
+    wait_for(deferred, what="the event put back for later")
+    assert running.health()["pending"] == 1

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
+import ssl
+import subprocess
 import uuid
 
 import httpx
 import orjson
+import pytest
 
 from akeneo_sync.listen import verify
 
@@ -55,6 +59,7 @@ def test_duplicates_are_stored_once_and_acknowledged(listen, tmp_path) -> None:
     for _ in range(3):
         r = httpx.post(running.url, content=body, headers=signed(body))
         assert r.status_code == 200
+        assert r.elapsed.total_seconds() < 1  # the platform allows 5 s
     assert r.json() == {"status": "duplicate"}
     health = running.health()
     assert (health["received"], health["duplicates"], health["pending"]) == (1, 2, 1)
@@ -77,6 +82,28 @@ def test_answers_that_keep_the_subscription_alive(listen) -> None:
     assert httpx.put(running.url, content=b"").status_code == 405
     health = httpx.get(base + "/healthz").json()
     assert health["status"] == "ok" and health["pending"] == 2 and health["full"] == 1
+
+
+def test_https_with_a_certificate(listen, tmp_path) -> None:
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("openssl is not installed")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(
+        [
+            *(openssl, "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    running = listen(certfile=str(cert), keyfile=str(key), batch_wait=3600)
+    assert running.url.startswith("https://")
+    body = an_event()
+    trust = ssl.create_default_context(cafile=str(cert))
+    r = httpx.post(running.url, content=body, headers=signed(body), verify=trust)
+    assert r.status_code == 200 and r.json() == {"status": "accepted"}
 
 
 def test_the_reference_test_vector() -> None:
