@@ -190,7 +190,9 @@ class Applier:
                     self.connect(),
                     self.options,
                     changes,
-                    lambda state, report: self._record(state, report, events),
+                    lambda state, report, unseen: self._record(
+                        state, report, events, created, unseen
+                    ),
                     reference=self.reference,
                 )
             except AkeneoSyncError as exc:
@@ -201,7 +203,7 @@ class Applier:
                 self._failed(None)
                 return 0
         self.reference = applied.reference
-        again = [e for u in applied.unseen for e in created[u] if e.attempts < len(UNSEEN_RETRIES)]
+        again = _again(created, applied.unseen)
         for event in again:
             await self.spool.later([event.id], UNSEEN_RETRIES[event.attempts])
         retried = {e.id for e in again}
@@ -209,8 +211,20 @@ class Applier:
         self._succeeded(applied.report, len(events) - len(retried))
         return len(events) - len(retried)
 
-    def _record(self, state: Mapping[str, Any], report: Report, events: list[Spooled]) -> Any:
-        """The destination's state with this batch's account, committed with its data."""
+    def _record(
+        self,
+        state: Mapping[str, Any],
+        report: Report,
+        batch: list[Spooled],
+        created: Mapping[str, list[Spooled]],
+        unseen: set[str],
+    ) -> Any:
+        """The destination's state with this batch's account, committed with its data (the
+        events put back for later are not counted yet)."""
+        later = {e.id for e in _again(created, unseen)}
+        events = [e for e in batch if e.id not in later]
+        if not events:
+            return state
         now = datetime.now(UTC)
         previous = dict(state.get("events") or {})
         times = [t for e in events if (t := _moment(e.time)) is not None]
@@ -265,6 +279,11 @@ class Applier:
         self.status.last_error = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         level = logging.WARNING if isinstance(exc, LockedError) else logging.ERROR
         log.log(level, "events not applied, retrying in %.0f s: %s", self._pause, exc)
+
+
+def _again(created: Mapping[str, list[Spooled]], unseen: set[str]) -> list[Spooled]:
+    """The ``created`` events of products not found anywhere that may be asked for again."""
+    return [e for u in unseen for e in created.get(u, []) if e.attempts < len(UNSEEN_RETRIES)]
 
 
 def _moment(value: str | None) -> datetime | None:

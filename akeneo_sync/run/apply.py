@@ -6,8 +6,8 @@ same lifecycle as a sync run (open and lock -> write -> delete -> commit(state) 
 ``changes`` (``changes.Changes``) names what the events said may have changed; the reader
 (``changes.ChangeReader``) fetches its current state from Akeneo, and the runner's
 ``RunContext`` writes it, so a batch is merged, labelled, written and deleted exactly as a sync
-would. ``record(previous_state, report)`` gives the state committed with the batch's data (the
-caller's account of the events applied), so both survive or neither does.
+would. ``record(previous_state, report, unseen)`` gives the state committed with the batch's
+data (the caller's account of the events applied), so both survive or neither does.
 
 Events change a complete copy: a destination that no sync has completed (never synced, or a
 full run still unfinished) is left untouched and ``Applied.ready`` is False; the events wait.
@@ -38,8 +38,9 @@ from akeneo_sync.sinks.base import Sink, SinkContext
 
 __all__ = ["Applied", "Changes", "Record", "apply_changes"]
 
-Record = Callable[[Mapping[str, Any], Report], Mapping[str, Any]]
-"""(the destination's state, this batch's report) -> the state to commit with the batch."""
+Record = Callable[[Mapping[str, Any], Report, set[str]], Mapping[str, Any]]
+"""(the destination's state, this batch's report, ``Applied.unseen``) -> the state to commit
+with the batch."""
 
 
 @dataclass
@@ -91,7 +92,7 @@ async def apply_changes(
             await run.media.wait()
         await run.writer.drain()
         report.counts = run.writer.counts
-        await run.thread.call(sink.commit, record(previous, report))
+        await run.thread.call(sink.commit, record(previous, report, reader.unseen))
         ok = True
     finally:
         run.writer.cancel()

@@ -77,10 +77,10 @@ class ChangeReader:
             async for batch in self._categories(changes.categories):
                 yield batch
         check = set(changes.products)
-        if changes.models:
+        if changes.models and (self.wanted(res.PRODUCT_MODELS) or self.wanted(res.PRODUCTS)):
             async for batch in self._models(changes.models, check):
                 yield batch
-        if check:
+        if check and self.wanted(res.PRODUCTS):
             async for batch in self._products_by_uuid(check, changes.created):
                 yield batch
         if self.ctx.relabel:
@@ -174,7 +174,9 @@ class ChangeReader:
         def below(kind: res.Resource, parents: set[str]) -> list[Doc]:
             return [d for d in stored.read(kind) if d.get("parent") in parents]
 
-        subs = {d["code"] for d in await ctx.call(below, res.PRODUCT_MODELS, gone)}
+        subs: set[str] = set()
+        if self.wanted(res.PRODUCT_MODELS):
+            subs = {d["code"] for d in await ctx.call(below, res.PRODUCT_MODELS, gone)}
         if subs:
             base = model_filters(ctx).search(products=False)
             searches = [replaced(base, in_("identifier", c)) for c in chunks(sorted(subs))]
