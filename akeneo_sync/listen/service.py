@@ -33,7 +33,7 @@ import httpx
 import uvicorn
 
 from akeneo_sync import api
-from akeneo_sync.errors import AkeneoSyncError, ConfigError, LockedError
+from akeneo_sync.errors import AkeneoSyncError, AuthError, ConfigError, LockedError
 from akeneo_sync.listen.applier import Applier
 from akeneo_sync.listen.receiver import Receiver
 from akeneo_sync.listen.spool import Spool, default_path
@@ -195,19 +195,25 @@ class Listener:
             await stop.wait()  # a worker that ends stops the others: this one waits
             return
         loop = asyncio.get_running_loop()
+        first = True
         while not stop.is_set():
             started = loop.time()
-            ok = await self.reconcile_once(stop)
+            ok = await self.reconcile_once(stop, fatal=first)
+            first = False
             # After a failure, try again within a minute rather than a whole period.
             period = every.total_seconds() if ok else min(every.total_seconds(), 60.0)
-            self.reconcile["next_at"] = (
-                datetime.now(UTC) + timedelta(seconds=max(period - (loop.time() - started), 0))
-            ).isoformat(timespec="seconds")
+            wait = max(period - (loop.time() - started), 0.0)
+            when = datetime.now(UTC) + timedelta(seconds=wait)
+            self.reconcile["next_at"] = when.isoformat(timespec="seconds")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), max(period - (loop.time() - started), 0))
+                await asyncio.wait_for(stop.wait(), wait)
 
-    async def reconcile_once(self, stop: asyncio.Event | None = None) -> bool:
-        """One incremental sync (a full one into a destination never synced), under the lock."""
+    async def reconcile_once(
+        self, stop: asyncio.Event | None = None, *, fatal: bool = False
+    ) -> bool:
+        """One incremental sync (a full one into a destination never synced), under the lock.
+        ``fatal``: wrong credentials or settings are raised (at start, a person is watching)
+        rather than retried; an outage or another run holding the destination never is."""
         # Every run re-reads the reference data: it is there to repair what events missed.
         options = dataclasses.replace(self.options, reconcile_every=1)
         async with self.lock:
@@ -225,6 +231,11 @@ class Listener:
                 )
             except LockedError as exc:
                 # Another process is syncing this destination: it does this run's work.
+                self._reconciled(None, str(exc))
+                return False
+            except (AuthError, ConfigError) as exc:
+                if fatal:
+                    raise
                 self._reconciled(None, str(exc))
                 return False
             except AkeneoSyncError as exc:

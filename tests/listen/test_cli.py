@@ -104,6 +104,12 @@ def test_listen_refuses_to_start_without_a_secret(dest, env, tmp_path) -> None:
     assert result.exit_code == 2 and "no events secret" in result.output
 
 
+def test_listen_stops_at_once_on_refused_credentials(dest, env) -> None:
+    env = {**env, "AKENEO_PASSWORD": "not-the-password", "AKENEO_EVENTS_SECRET": "s" * 20}
+    result = CliRunner().invoke(cli, ["listen", "--to", dest, "--port", "0"], env=env)
+    assert result.exit_code == 3 and "login refused" in result.output
+
+
 @pytest.fixture()
 def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
     started: list[subprocess.Popen[bytes]] = []
