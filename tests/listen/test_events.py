@@ -9,7 +9,8 @@ from typing import Any
 import orjson
 from sync_helpers import assert_matches_fresh_export, name_value
 
-from akeneo_sync.sinks import open_sink
+from akeneo_sync import resources as res
+from akeneo_sync.sinks import SinkContext, open_sink
 
 from .helpers import emit, platform, settled, subscribe, wait_for
 
@@ -157,3 +158,23 @@ def test_a_created_product_not_found_yet_is_asked_for_again(server, api, dest, l
 
     wait_for(deferred, what="the event put back for later")
     assert running.health()["pending"] == 1
+
+
+def test_events_wait_while_another_run_holds_the_destination(server, api, dest, listen) -> None:
+    running = listen()
+    subscribe(server, api, running.url)
+    other = open_sink(dest)  # another run (a sync) holding the destination's lock
+    other.open(SinkContext(list(res.ALL)))
+    try:
+        uuid = api.products()[0]["uuid"]
+        api.patch_product(uuid, {"values": name_value("After the other run")})
+        wait_for(
+            lambda: "locked" in (running.health()["applier"]["last_error"] or ""),
+            what="the applier refused by the lock",
+        )
+        assert name(stored(dest, uuid)) != "After the other run"
+        assert running.health()["pending"] == 1
+    finally:
+        other.close(True)
+    wait_for(lambda: name(stored(dest, uuid)) == "After the other run", what="applied after")
+    assert running.health()["applier"]["last_error"] is None
