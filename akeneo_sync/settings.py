@@ -92,7 +92,7 @@ def _read_toml(path: str | Path) -> dict[str, Any]:
     section = data.get("akeneo", data)
     if not isinstance(section, dict):
         raise ConfigError(f"config file {path}: [akeneo] must be a table")
-    unknown = set(section) - set(ENV) - {"akeneo"}
+    unknown = set(section) - set(ENV) - {"akeneo", "events_secret", "events_secondary_secret"}
     if unknown:
         raise ConfigError(f"config file {path}: unknown keys {', '.join(sorted(unknown))}")
     return section

@@ -1,5 +1,7 @@
-"""The ``akeneo-sync`` command line: ``commands`` (click), ``console`` (progress, summary)."""
+"""The ``akeneo-sync`` command line: ``commands`` (click), ``events`` (``listen`` and ``events``,
+built on the helpers of ``commands``), ``console`` (progress, summary)."""
 
+from akeneo_sync.cli import events as _events  # noqa: F401  (registers its commands on ``cli``)
 from akeneo_sync.cli.commands import cli, main
 
 __all__ = ["cli", "main"]

@@ -73,6 +73,36 @@ class RunContext:
         self.report = Report()
         self.previous: Mapping[str, Any] = {}
         self._since_checkpoint = 0
+        self._committed = False
+
+    async def __aenter__(self) -> RunContext:
+        """Open the destination (taking its lock) and read its state: before any request to
+        Akeneo, so a second run is refused and a destination that cannot be written fails."""
+        await self.thread.call(self.sink.open, SinkContext(self.chosen))
+        stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
+        self.previous = stored or {}
+        return self
+
+    async def drain(self) -> None:
+        """Everything queued written, media files downloaded."""
+        if self.media:
+            await self.media.wait()
+        await self.writer.drain()
+        self.report.counts = self.writer.counts
+
+    async def commit(self, state: Mapping[str, Any]) -> None:
+        """``state`` committed with the data written: the run succeeded."""
+        await self.thread.call(self.sink.commit, state)
+        self._committed = True
+
+    async def __aexit__(self, *exc: object) -> None:
+        """Close the destination: what was not committed is rolled back."""
+        self.writer.cancel()
+        self.session.close()
+        try:
+            await self.thread.call(self.sink.close, self._committed)
+        finally:
+            self.thread.shutdown()
 
     @property
     def marks(self) -> Marks:
@@ -127,34 +157,15 @@ async def execute(
         raise ValueError(f"unknown resources: {', '.join(sorted(unknown))}")
     clock = time.monotonic()
     run = RunContext(client, sink, options, progress or NoProgress(), stop or asyncio.Event())
-    ctx = run.session.ctx
-    context = SinkContext(run.chosen)
     report = run.report
-    ok = False
-    try:
-        # The destination first: a second run is refused by its lock, and a destination that
-        # cannot be written fails, before any request to Akeneo.
-        await run.thread.call(sink.open, context)
-        stored: dict[str, Any] | None = await run.thread.call(sink.read_state)
-        run.previous = stored or {}
+    async with run:
         await _read_all(run, incremental=incremental)
-        if run.media:
-            await run.media.wait()
-        await run.writer.drain()
-        report.counts = run.writer.counts
+        await run.drain()
+        ctx = run.session.ctx
         report.interrupted = ctx.stop.is_set()
         chosen = [r.name for r in run.chosen]
         light = ctx.reference is not None and ctx.reference.light
-        state = final_state(run.previous, report, run.marks, chosen, options, light=light)
-        await run.thread.call(sink.commit, state)
-        ok = True
-    finally:
-        run.writer.cancel()
-        run.session.close()
-        try:
-            await run.thread.call(sink.close, ok)
-        finally:
-            run.thread.shutdown()
+        await run.commit(final_state(run.previous, report, run.marks, chosen, options, light=light))
     stats = client.stats
     report.requests, report.retries = stats.requests, stats.retries
     report.throttled = stats.throttled
