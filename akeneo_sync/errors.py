@@ -5,6 +5,7 @@ class, not by message::
 
     AkeneoSyncError                 base; ``exit_code`` is what the CLI exits with
     ├── ConfigError                 bad flags, env or config file: fix the input (exit 2)
+    │   └── SourceMismatchError     the destination mirrors another Akeneo or connection
     ├── AkeneoError                 the API answered something we cannot use (exit 3)
     │   ├── AuthError               credentials refused (401 after refresh, token endpoint 422)
     │   ├── NotFoundError           404 on a resource we asked for by code
@@ -83,3 +84,7 @@ class MissingDependencyError(SinkError):
 
 class LockedError(AkeneoSyncError):
     exit_code = 5
+
+
+class SourceMismatchError(ConfigError):
+    """The destination mirrors another Akeneo (or another connection): nothing was written."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 import httpx
 import orjson
@@ -75,6 +75,11 @@ class AkeneoClient:
                 clock=clock,
             )
         self.auth = auth
+        self.source = source_of(
+            url, client_id if not token else None, username if not token else None
+        )
+        """Which Akeneo and which connection this client reads (no secret): a destination
+        records it, so that it is never filled from two catalogs."""
         self.http = AkeneoHttp(
             url,
             auth,
@@ -149,6 +154,17 @@ async def _documents(
             if parent_field:
                 item.setdefault(parent_field, parent)
         yield page
+
+
+def source_of(url: str, client_id: str | None, username: str | None) -> dict[str, str | None]:
+    """The normalised base URL (scheme and host lower-cased, default port and trailing slash
+    dropped) and the connection's client id and user; both None for an App token."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    default = {"http": 80, "https": 443}.get(parts.scheme.lower())
+    port = f":{parts.port}" if parts.port and parts.port != default else ""
+    base = f"{parts.scheme.lower()}://{host}{port}{parts.path.rstrip('/')}"
+    return {"url": base, "client_id": client_id, "username": username}
 
 
 def _encode(params: dict[str, Any]) -> dict[str, Any]:

@@ -27,6 +27,9 @@ class ExportOptions:
     overlap: timedelta = timedelta(minutes=5)
     """How far before the last run's start the next incremental run looks (index lag, skew)."""
     deletes: Deletes = "soft"
+    replace: bool = False
+    """Into a destination that mirrors another Akeneo or connection: replace its content (a full
+    run; what the other source wrote is deleted) instead of stopping."""
     reconcile_every: int | timedelta = timedelta(hours=1)
     """Re-read and diff the reference data when its last whole read is this old, or every Nth
     incremental run (an int; 0: never). Deleted products and models are looked for every run."""

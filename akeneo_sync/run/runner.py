@@ -14,6 +14,7 @@ batches written in order; the state (``state.py``) is committed with the last of
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import time
 from collections.abc import Mapping
@@ -23,6 +24,7 @@ from akeneo_sync import extract
 from akeneo_sync import resources as res
 from akeneo_sync.client import AkeneoClient
 from akeneo_sync.client.search import iso_cursor
+from akeneo_sync.errors import SourceMismatchError
 from akeneo_sync.run.context import Batch
 from akeneo_sync.run.media import MediaFetcher
 from akeneo_sync.run.options import ExportOptions, Report
@@ -54,7 +56,8 @@ class RunContext:
         stop: asyncio.Event,
     ) -> None:
         self.sink = sink
-        self.options = options
+        self.options = options = dataclasses.replace(options)  # a run may adjust its copy
+        self.source = client.source
         self.progress = progress
         self.thread = SinkThread(sink)
         documents = sink.shape != "flat"  # flat rows are no way back to documents
@@ -137,7 +140,24 @@ class RunContext:
                 await self.writer.then(self.checkpoint)
 
     async def checkpoint(self) -> None:
-        await self.thread.call(self.sink.checkpoint, checkpoint_state(self.previous, self.marks))
+        state = checkpoint_state({**self.previous, "source": self.source}, self.marks)
+        await self.thread.call(self.sink.checkpoint, state)
+
+    def check_source(self) -> bool:
+        """Whether this run replaces the content of a destination that mirrors another
+        Akeneo or connection (``replace``); without ``replace`` that stops the run, before
+        anything is written. A state from before sources were recorded is adopted."""
+        theirs = self.previous.get("source")
+        if not theirs or theirs == self.source:
+            return False
+        if not self.options.replace:
+            raise SourceMismatchError(
+                f"{self.sink.url} mirrors {_who(theirs)}, this run reads {_who(self.source)}: "
+                "sync into another destination (or --table-prefix), or give --replace to "
+                "replace its content"
+            )
+        self.options.deletes = "hard"  # what the other source wrote goes
+        return True
 
 
 async def execute(
@@ -178,10 +198,14 @@ async def execute(
 async def _read_all(run: RunContext, *, incremental: bool) -> None:
     """Pick the mode, then read every chosen resource through the session."""
     ctx, report, previous = run.session.ctx, run.report, run.previous
+    replacing = run.check_source()
+    report.state["source"] = run.source
     cursors = stored_cursors(previous)
     wanted = {r.name for r in run.chosen}
-    resume = unfinished_full(previous)
-    incremental = incremental and not resume and can_run_incrementally(previous, wanted)
+    resume = None if replacing else unfinished_full(previous)
+    incremental = (
+        incremental and not replacing and not resume and can_run_incrementally(previous, wanted)
+    )
     reconcile = incremental and reconcile_due(previous, run.options, ctx.marks.started)
     if resume:
         report.mode = "resumed full"
@@ -225,6 +249,11 @@ async def _read_all(run: RunContext, *, incremental: bool) -> None:
     checked = recheck or (incremental and run.options.deletes != "ignore")
     if checked and wanted & {"products", "product_models"} and not ctx.stop.is_set():
         report.state["reconciled_at"] = ctx.marks.started.isoformat()
+
+
+def _who(source: Mapping[str, Any]) -> str:
+    user = source.get("username") or source.get("client_id")
+    return f"{source.get('url')} (as {user})" if user else f"{source.get('url')} (an App token)"
 
 
 def _how(name: str, incremental: bool, cursors: Mapping[str, str]) -> str:
