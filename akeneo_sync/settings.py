@@ -95,4 +95,8 @@ def _read_toml(path: str | Path) -> dict[str, Any]:
     unknown = set(section) - set(ENV) - {"akeneo"}
     if unknown:
         raise ConfigError(f"config file {path}: unknown keys {', '.join(sorted(unknown))}")
+    for key, value in section.items():
+        # TOML has numbers and booleans: `url = 5` is a typo to show here, not a URL to try.
+        if key in ENV and not isinstance(value, str):
+            raise ConfigError(f"config file {path}: {key} must be a string")
     return section

@@ -47,3 +47,20 @@ def test_bad_config_file_is_a_config_error(tmp_path: Path) -> None:
     typo.write_text('[akeneo]\nurl = "https://x"\npasword = "x"\n')
     with pytest.raises(ConfigError, match="pasword"):
         load_connection({}, typo, {})
+
+
+@pytest.mark.parametrize("value", ["5", "true", '["https://x"]', "{ a = 1 }"])
+def test_a_value_that_is_not_a_string_is_a_config_error(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "akeneo.toml"
+    config.write_text(f"[akeneo]\nurl = {value}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_connection({}, config, {})
+    assert str(raised.value) == f"config file {config}: url must be a string"
+
+
+def test_a_non_string_secret_is_named_but_not_shown(tmp_path: Path) -> None:
+    config = tmp_path / "akeneo.toml"
+    config.write_text('[akeneo]\nurl = "https://x"\npassword = 123456\n')
+    with pytest.raises(ConfigError) as raised:
+        load_connection({}, config, {})
+    assert str(raised.value) == f"config file {config}: password must be a string"
