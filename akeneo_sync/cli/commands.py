@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import signal
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -25,7 +26,6 @@ from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.run.pipeline import NoProgress
 from akeneo_sync.run.schedule import install_stop_handlers, parse_cadence, parse_duration
 from akeneo_sync.settings import Connection, load_connection
-from akeneo_sync.sinks import open_sink
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
 log = logging.getLogger("akeneo_sync")
@@ -51,7 +51,11 @@ def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
         help="TOML file with an [akeneo] table (url, client_id, ...).",
     )(fn)
     fn = click.option(
-        "--concurrency", default=4, show_default=True, help="Requests in flight (SaaS allows 4)."
+        "--concurrency",
+        type=click.IntRange(min=1),
+        default=4,
+        show_default=True,
+        help="Requests in flight (SaaS allows 4).",
     )(fn)
     return fn
 
@@ -82,6 +86,41 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def _one_line(text: str) -> str:
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
+class OneLineErrors(click.Group):
+    """Click's own errors (a bad flag, a value out of range) as one line and exit 2, like ours,
+    instead of a usage block: a script's log then shows the one line that matters."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            message = _one_line(exc.format_message()).rstrip(".")
+            click.echo(f"error: {message}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:  # Ctrl-C outside a command's own handling
+            click.echo("error: interrupted by SIGINT", err=True)
+            sys.exit(128 + signal.SIGINT)
+        # Without standalone mode, click returns the code of --help, --version and ctx.exit().
+        sys.exit(result if isinstance(result, int) else 0)
+
+
 def _connection(kwargs: dict[str, Any]) -> Connection:
     flags = {
         k: kwargs.pop(k)
@@ -107,7 +146,10 @@ def _since(value: str | None) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=OneLineErrors,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="akeneo-sync")
 def cli() -> None:
     """Export an Akeneo PIM catalog to files and databases, and keep it in sync.
@@ -159,7 +201,9 @@ def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option("--table-prefix", default="", help="Prefix for table/collection names."),
             # Products between two mid-run commits (databases); hidden: for tests and tuning.
-            click.option("--checkpoint-every", type=int, default=10_000, hidden=True),
+            click.option(
+                "--checkpoint-every", type=click.IntRange(min=1), default=10_000, hidden=True
+            ),
         ]
     ):
         fn = decorator(fn)
@@ -265,7 +309,10 @@ def run_command(
     setup_logging(kwargs["verbose"], kwargs["quiet"])
     err = Console(stderr=True)
     destination = kwargs["destination"]
-    shown = open_sink(destination, format=kwargs.get("file_format")).url  # secrets masked
+    sink = api.open_destination(
+        destination, format=kwargs.get("file_format"), table_prefix=kwargs["table_prefix"]
+    )
+    shown = sink.url  # secrets masked
 
     async def once(stop: asyncio.Event) -> Report:
         with _progress(err, kwargs["quiet"]) as progress:
@@ -307,7 +354,7 @@ def state_command(destination: str, file_format: str | None, table_prefix: str) 
     Example:
       akeneo-sync state --to catalog.db
     """
-    sink = open_sink(destination, format=file_format, table_prefix=table_prefix)
+    sink = api.open_destination(destination, format=file_format, table_prefix=table_prefix)
     state = sink.read_state()
     if state is None:
         click.echo(f"{sink.url}: never synced")
@@ -335,7 +382,13 @@ def check_command(**kwargs: Any) -> None:
 
 
 @cli.command("demo")
-@click.option("--products", default=10_000, show_default=True, help="Catalog size.")
+@click.option(
+    "--products",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Catalog size.",
+)
 @click.option("--seed", default=1, show_default=True, help="Catalog seed.")
 @click.option(
     "--to", "destination", default=DEFAULT_DEMO_DB, show_default=True, help="Destination."
