@@ -24,7 +24,12 @@ from akeneo_sync.errors import AkeneoSyncError, ConfigError
 from akeneo_sync.extract import Filters
 from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.run.pipeline import NoProgress
-from akeneo_sync.run.schedule import install_stop_handlers, parse_cadence, parse_duration
+from akeneo_sync.run.schedule import (
+    Interruption,
+    install_stop_handlers,
+    parse_cadence,
+    parse_duration,
+)
 from akeneo_sync.settings import Connection, load_connection
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
@@ -79,9 +84,13 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True
             )
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted; nothing after the last commit was kept", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:  # a second signal (Aborted), or Ctrl-C before the loop
+            signum = int(getattr(exc, "signum", signal.SIGINT))
+            name = signal.Signals(signum).name
+            click.echo(
+                f"error: interrupted by {name}; nothing after the last commit was kept", err=True
+            )
+            sys.exit(128 + signum)
 
     return wrapper
 
@@ -313,6 +322,13 @@ def run_command(
         destination, format=kwargs.get("file_format"), table_prefix=kwargs["table_prefix"]
     )
     shown = sink.url  # secrets masked
+    interruption = Interruption()
+    last: list[Report] = []
+
+    def on_report(report: Report) -> None:
+        last[:] = [report]
+        by = interruption.name if report.interrupted else None
+        print_summary(Console(), report, shown, interrupted_by=by)
 
     async def once(stop: asyncio.Event) -> Report:
         with _progress(err, kwargs["quiet"]) as progress:
@@ -329,11 +345,16 @@ def run_command(
             )
 
     async def main() -> None:
+        nonlocal interruption
         stop = asyncio.Event()
-        install_stop_handlers(stop)
-        await api.sync_every(every, once, stop, lambda r: print_summary(Console(), r, shown))
+        interruption = install_stop_handlers(stop)
+        await api.sync_every(every, once, stop, on_report)
 
     asyncio.run(main())
+    # A run a signal cut short is not a success; a signal between two runs (--every) is a
+    # clean stop.
+    if last and last[0].interrupted:
+        sys.exit(interruption.exit_code or 128 + signal.SIGINT)
 
 
 def _progress(console: Console, quiet: bool) -> Any:
