@@ -39,8 +39,11 @@ _SECRET = re.compile(
 )
 
 
-def status_error(method: str, response: httpx.Response) -> AkeneoError:
-    """The error for a non-2xx answer; a ``RetryableError`` for a transient status."""
+def status_error(
+    method: str, response: httpx.Response, refused: str = "the credentials were refused"
+) -> AkeneoError:
+    """The error for a non-2xx answer; a ``RetryableError`` for a transient status.
+    ``refused``: what a 401 means for the auth in use (a token or credentials to check)."""
     status = response.status_code
     where: dict[str, Any] = {"method": method, "url": clean_url(response.request.url)}
     message = error_message(response)
@@ -48,9 +51,7 @@ def status_error(method: str, response: httpx.Response) -> AkeneoError:
         wait = retry_after(response.headers.get("Retry-After"))
         return RetryableError(message, status=status, retry_after=wait, **where)
     if status == 401:
-        return AuthError(
-            f"{message}; the credentials were refused after a refresh", status=status, **where
-        )
+        return AuthError(f"{message.rstrip('.')}: {refused}", status=status, **where)
     if status == 404:
         return NotFoundError(message, status=status, **where)
     if 300 <= status < 400:

@@ -41,6 +41,8 @@ TokenFlow = Generator[httpx.Request, httpx.Response, None]
 
 
 class PasswordAuth(httpx.Auth):
+    refused = "the credentials were refused after a refresh"
+
     def __init__(
         self,
         base_url: str,
@@ -161,6 +163,8 @@ class PasswordAuth(httpx.Auth):
 
 class BearerAuth(httpx.Auth):
     """A fixed token (Akeneo Apps): no expiry, no refresh; a 401 is final."""
+
+    refused = "the App token was refused (revoked or mistyped?): check --token or AKENEO_TOKEN"
 
     def __init__(self, token: str) -> None:
         self._header = f"Bearer {token}"

@@ -69,6 +69,7 @@ class AkeneoHttp:
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.stats = HttpStats()
+        self._refused: str = getattr(auth, "refused", "the credentials were refused")
         self._slots = asyncio.Semaphore(concurrency)
         self._connected = False
         self._http = httpx.AsyncClient(
@@ -171,7 +172,7 @@ class AkeneoHttp:
         )
         try:
             if not response.is_success:
-                raise status_error(method, response)
+                raise status_error(method, response, self._refused)
             return decode_json(method, response) if decode else response
         except RetryableError as exc:
             raise self._retry(exc) from None
@@ -189,4 +190,6 @@ class AkeneoHttp:
             return ClientError(f"cannot connect ({what}); check the URL", method=method, url=url)
         if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
             return ClientError(f"invalid URL ({what})", method=method, url=url)
+        if not self._connected:  # e.g. a port where something else than HTTP listens
+            what += "; nothing has answered HTTP yet: check the URL and its port"
         return _Retry(RetryableError(what, method=method, url=clean_url(url)))

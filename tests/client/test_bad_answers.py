@@ -5,6 +5,9 @@ with what the server sent and what to check."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -15,7 +18,13 @@ import pytest
 from akeneo_sync.client import AkeneoClient, RetryPolicy
 from akeneo_sync.client.answers import cut_short, excerpt
 from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
-from akeneo_sync.errors import AkeneoError, BadResponseError, ClientError, ConfigError
+from akeneo_sync.errors import (
+    AkeneoError,
+    BadResponseError,
+    ClientError,
+    ConfigError,
+    PaginationError,
+)
 from tests.client.test_client import all_uuids, client_for
 from tests.oracle import Oracle
 
@@ -208,3 +217,40 @@ def test_excerpts_are_one_line_and_mask_secrets() -> None:
 )
 def test_cut_short_tells_a_truncated_body_from_a_broken_one(body: bytes, short: bool) -> None:
     assert cut_short(body) is short
+
+
+def test_a_port_where_nothing_speaks_http_says_to_check_it() -> None:
+    """Something accepts the connection and closes it: retried (it may be a blip), and the
+    last error says nothing has answered HTTP yet."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+
+        def refuse() -> None:
+            with contextlib.suppress(OSError):
+                while True:
+                    listener.accept()[0].close()
+
+        threading.Thread(target=refuse, daemon=True).start()
+        attempts = RetryPolicy(attempts=2, initial=0.01, max_wait=0.05)
+        with pytest.raises(AkeneoError) as raised:
+            count_channels(f"http://127.0.0.1:{port}", retry=attempts)()
+    assert str(raised.value).endswith(
+        "; nothing has answered HTTP yet: check the URL and its port; gave up after 2 attempts"
+    )
+
+
+def test_a_listing_that_is_json_but_not_a_list_is_a_pagination_error() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path.endswith("/token"):
+            return httpx.Response(200, json={"access_token": "t", "expires_in": 3600})
+        return httpx.Response(200, json=5)
+
+    async def go() -> None:
+        async with client_for("http://pim", transport=httpx.MockTransport(handler)) as client:
+            async for _ in client.pages("channels"):
+                pass
+
+    with pytest.raises(PaginationError, match="not a list response: 5"):
+        asyncio.run(go())
