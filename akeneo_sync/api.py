@@ -80,18 +80,32 @@ def open_destination(
 
 
 async def check_options(client: AkeneoClient, options: ExportOptions) -> None:
-    """Options that only the PIM can validate, checked before the destination is touched."""
-    if options.labels:
-        # One small listing, read again by the run: a wrong locale would otherwise give a whole
-        # export of null labels.
-        locales = [locale async for page in client.pages("locales") for locale in page]
-        enabled = sorted(str(locale["code"]) for locale in locales if locale.get("enabled"))
-        if options.labels not in enabled:
-            known = any(locale.get("code") == options.labels for locale in locales)
-            state = "is disabled in this PIM" if known else "is not a locale of this PIM"
+    """Options that only the PIM can validate, checked before the destination is touched: a
+    wrong locale would otherwise give a whole export of null labels, or fail at the products,
+    after everything else was read. One small listing each, read again by the run."""
+    filters = options.filters
+    wanted = [("--labels", options.labels)] if options.labels else []
+    wanted += [("--locales", code) for code in filters.locales or ()]
+    if wanted:
+        locales = await _codes(client, "locales")
+        enabled = sorted(code for code, locale in locales.items() if locale.get("enabled"))
+        for flag, code in wanted:
+            if code not in enabled:
+                state = (
+                    "is disabled in this PIM" if code in locales else "is not a locale of this PIM"
+                )
+                raise ConfigError(f"{flag} {code} {state}; enabled locales: {', '.join(enabled)}")
+    if filters.channel:
+        channels = await _codes(client, "channels")
+        if filters.channel not in channels:
             raise ConfigError(
-                f"--labels {options.labels} {state}; enabled locales: {', '.join(enabled)}"
+                f"--channel {filters.channel} is not a channel of this PIM; channels: "
+                f"{', '.join(sorted(channels))}"
             )
+
+
+async def _codes(client: AkeneoClient, resource: str) -> dict[str, dict[str, Any]]:
+    return {str(doc["code"]): doc async for page in client.pages(resource) for doc in page}
 
 
 def export(

@@ -215,3 +215,35 @@ def test_one_count_refused_among_several_is_one_line(faulty: EmulatorServer) -> 
         f"error: GET {faulty.url}/api/rest/v1/families?limit=1&with_count=true -> 403: "
         "Access forbidden. You are not allowed to list families."
     )
+
+
+@pytest.mark.parametrize(
+    ("flags", "line"),
+    [
+        (
+            ["--locales", "en_US,xx_XX"],
+            "--locales xx_XX is not a locale of this PIM; enabled locales: de_DE, en_US, fr_FR",
+        ),
+        (
+            ["--channel", "print"],
+            "--channel print is not a channel of this PIM; channels: ecommerce, mobile",
+        ),
+    ],
+    ids=["locales", "channel"],
+)
+def test_a_filter_the_pim_cannot_apply_is_refused_before_the_run(
+    server: EmulatorServer, tmp_path: Path, flags: list[str], line: str
+) -> None:
+    db = tmp_path / "c.db"
+    result = fails("export", "--to", str(db), "--url", server.url, *CREDS, *flags, code=CONFIG)
+    assert result == f"error: {line}"
+    assert not db.exists()
+
+
+def test_a_refused_app_token_names_the_token(server: EmulatorServer, tmp_path: Path) -> None:
+    args = ["export", "--to", str(tmp_path / "c.db"), "--url", server.url, "--token", "nope"]
+    assert fails(*args, code=AKENEO) == (
+        f"error: GET {server.url}/api/rest/v1/locales?limit=100 -> 401: The access token "
+        "provided is invalid: the App token was refused (revoked or mistyped?): check --token or "
+        "AKENEO_TOKEN"
+    )
