@@ -142,17 +142,30 @@ def _csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
 
-def _since(value: str | None) -> datetime | None:
-    if not value:
-        return None
+def _since(value: str) -> datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ConfigError(
-            f"--updated-since {value!r}: use an ISO date or time, e.g. 2024-05-01 or "
+            f"{value!r} is not a date: use an ISO date or time, e.g. 2024-05-01 or "
             "2024-05-01T08:00:00+02:00 (no offset means UTC)"
         ) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _parsed(parse: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
+    """A click callback: the value parsed at parse time, before any connection, so a typo in a
+    duration or a date is click's one-line error naming the flag."""
+
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        if value is None:
+            return None
+        try:
+            return parse(value)
+        except ConfigError as exc:
+            raise click.BadParameter(str(exc)) from None
+
+    return callback
 
 
 @click.group(
@@ -198,7 +211,11 @@ def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--families", help="Comma-separated family codes."),
             click.option("--categories", help="Comma-separated category codes (and children)."),
             click.option("--enabled-only", is_flag=True, help="Skip disabled products."),
-            click.option("--updated-since", help="Products updated after this ISO date/time."),
+            click.option(
+                "--updated-since",
+                callback=_parsed(_since),
+                help="Products updated after this ISO date/time.",
+            ),
             click.option(
                 "--media",
                 "media_dir",
@@ -227,7 +244,7 @@ def _export_options(kwargs: dict[str, Any]) -> ExportOptions:
             families=_csv(kwargs["families"]),
             categories=_csv(kwargs["categories"]),
             enabled_only=kwargs["enabled_only"],
-            updated_since=_since(kwargs["updated_since"]),
+            updated_since=kwargs["updated_since"],
         ),
         labels=kwargs["labels"],
         media_dir=Path(kwargs["media_dir"]) if kwargs["media_dir"] else None,
@@ -267,6 +284,7 @@ def export_command(**kwargs: Any) -> None:
 @click.option("--full", is_flag=True, help="Read everything, not only what changed.")
 @click.option(
     "--overlap",
+    callback=_parsed(parse_duration),
     default="5m",
     show_default=True,
     help="Look this far before the last run's start (search index lag, clock skew).",
@@ -280,13 +298,18 @@ def export_command(**kwargs: Any) -> None:
 )
 @click.option(
     "--reconcile-every",
+    callback=_parsed(parse_cadence),
     default="1h",
     show_default=True,
     help="Re-read and diff the reference data (option labels, deleted options, categories, "
     "families) once its last whole read is this old (e.g. 1h, 1d), or every N runs (a number; "
     "1: every run, 0: never). Deleted products and models are looked for every run.",
 )
-@click.option("--every", help="Run forever, one run every DURATION (e.g. 15m, 1h).")
+@click.option(
+    "--every",
+    callback=_parsed(parse_duration),
+    help="Run forever, one run every DURATION (e.g. 15m, 1h).",
+)
 @connection_options
 @output_options
 @handle_errors
@@ -300,10 +323,10 @@ def sync_command(**kwargs: Any) -> None:
     """
     connection = _connection(kwargs)
     options = _export_options(kwargs)
-    options.overlap = parse_duration(kwargs["overlap"])
+    options.overlap = kwargs["overlap"]
     options.deletes = kwargs["deletes"]
-    options.reconcile_every = parse_cadence(kwargs["reconcile_every"])
-    every = parse_duration(kwargs["every"]) if kwargs["every"] else None
+    options.reconcile_every = kwargs["reconcile_every"]
+    every = kwargs["every"]
     run_command(connection, kwargs, options, incremental=not kwargs["full"], every=every)
 
 

@@ -30,12 +30,13 @@ def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``1h30m``, ``1d``; a bare number is minutes."""
     text = text.strip().lower()
     if text.isdigit():
-        return timedelta(minutes=int(text))
-    parts = _DURATION.findall(text)
-    if not parts or "".join(f"{n}{u}" for n, u in parts) != text.replace(" ", ""):
-        raise ConfigError(f"{text!r} is not a duration: use e.g. 30s, 15m, 1h30m, 1d")
-    duration = timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
-    if not duration:
+        duration = timedelta(minutes=int(text))
+    else:
+        parts = _DURATION.findall(text)
+        if not parts or "".join(f"{n}{u}" for n, u in parts) != text.replace(" ", ""):
+            raise ConfigError(f"{text!r} is not a duration: use e.g. 30s, 15m, 1h30m, 1d")
+        duration = timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+    if not duration:  # `--every 0` would run back to back forever
         raise ConfigError(f"{text!r}: a duration must be longer than zero")
     return duration
 

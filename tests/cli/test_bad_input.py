@@ -71,6 +71,22 @@ def fails(*args: str, code: int) -> str:
             "(see 'akeneo-sync demo --help')",
         ),
         (
+            ["sync", "--every", "0"],
+            "Invalid value for '--every': '0': a duration must be longer than zero "
+            "(see 'akeneo-sync sync --help')",
+        ),
+        (
+            ["sync", "--overlap", "5 mins"],
+            "Invalid value for '--overlap': '5 mins' is not a duration: use e.g. 30s, 15m, "
+            "1h30m, 1d (see 'akeneo-sync sync --help')",
+        ),
+        (
+            ["export", "--updated-since", "yesterday"],
+            "Invalid value for '--updated-since': 'yesterday' is not a date: use an ISO date or "
+            "time, e.g. 2024-05-01 or 2024-05-01T08:00:00+02:00 (no offset means UTC) "
+            "(see 'akeneo-sync export --help')",
+        ),
+        (
             ["export", "--concurency", "2"],
             "No such option '--concurency'. Did you mean '--concurrency'? "
             "(see 'akeneo-sync export --help')",
@@ -83,6 +99,9 @@ def fails(*args: str, code: int) -> str:
         "concurrency-text",
         "checkpoint-every-0",
         "demo-products-0",
+        "every-0",
+        "overlap-not-a-duration",
+        "updated-since-not-a-date",
         "misspelt-flag",
     ],
 )
