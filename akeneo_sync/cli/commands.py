@@ -9,8 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -18,10 +17,16 @@ import orjson
 from rich.console import Console
 
 from akeneo_sync import __version__, api
-from akeneo_sync import resources as res
 from akeneo_sync.cli.console import BarProgress, LogProgress, print_summary, setup_logging
-from akeneo_sync.errors import AkeneoSyncError, ConfigError
-from akeneo_sync.extract import Filters
+from akeneo_sync.cli.options import (
+    connection_from,
+    connection_options,
+    export_options,
+    export_options_from,
+    output_options,
+    parsed,
+)
+from akeneo_sync.errors import AkeneoSyncError
 from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.run.pipeline import NoProgress
 from akeneo_sync.run.schedule import (
@@ -30,45 +35,10 @@ from akeneo_sync.run.schedule import (
     parse_cadence,
     parse_duration,
 )
-from akeneo_sync.settings import Connection, load_connection
+from akeneo_sync.settings import Connection
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
 log = logging.getLogger("akeneo_sync")
-
-
-def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--url, --client-id, ... --config; flags win over AKENEO_* variables over the file."""
-    for flag, help_text in reversed(
-        [
-            ("--url", "Akeneo base URL, e.g. https://my-pim.cloud.akeneo.com [env AKENEO_URL]"),
-            ("--client-id", "Connection client id [env AKENEO_CLIENT_ID]"),
-            ("--client-secret", "Connection secret [env AKENEO_CLIENT_SECRET]"),
-            ("--username", "Connection username [env AKENEO_USERNAME]"),
-            ("--password", "Connection password [env AKENEO_PASSWORD]"),
-            ("--token", "An App access token instead of the four above [env AKENEO_TOKEN]"),
-        ]
-    ):
-        fn = click.option(flag, help=help_text)(fn)
-    fn = click.option(
-        "--config",
-        "config_file",
-        type=click.Path(dir_okay=False),
-        help="TOML file with an [akeneo] table (url, client_id, ...).",
-    )(fn)
-    fn = click.option(
-        "--concurrency",
-        type=click.IntRange(min=1),
-        default=4,
-        show_default=True,
-        help="Requests in flight (SaaS allows 4).",
-    )(fn)
-    return fn
-
-
-def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary.")(fn)
-    fn = click.option("-v", "--verbose", count=True, help="Log each request (-vv: more).")(fn)
-    return fn
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -130,44 +100,6 @@ class OneLineErrors(click.Group):
         sys.exit(result if isinstance(result, int) else 0)
 
 
-def _connection(kwargs: dict[str, Any]) -> Connection:
-    flags = {
-        k: kwargs.pop(k)
-        for k in ("url", "client_id", "client_secret", "username", "password", "token")
-    }
-    return load_connection(flags, kwargs.pop("config_file"))
-
-
-def _csv(value: str | None) -> list[str] | None:
-    return [v.strip() for v in value.split(",") if v.strip()] if value else None
-
-
-def _since(value: str) -> datetime:
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(
-            f"{value!r} is not a date: use an ISO date or time, e.g. 2024-05-01 or "
-            "2024-05-01T08:00:00+02:00 (no offset means UTC)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _parsed(parse: Callable[[str], Any]) -> Callable[[click.Context, click.Parameter, Any], Any]:
-    """A click callback: the value parsed at parse time, before any connection, so a typo in a
-    duration or a date is click's one-line error naming the flag."""
-
-    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
-        if value is None:
-            return None
-        try:
-            return parse(value)
-        except ConfigError as exc:
-            raise click.BadParameter(str(exc)) from None
-
-    return callback
-
-
 @click.group(
     cls=OneLineErrors,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -180,83 +112,6 @@ def cli() -> None:
     Try it without credentials:  akeneo-sync demo
     Export a real catalog:       akeneo-sync export --to catalog.db --config akeneo.toml
     """
-
-
-def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """What to read and where to write it: shared by export and sync."""
-    for decorator in reversed(
-        [
-            click.option(
-                "--to",
-                "destination",
-                required=True,
-                help="catalog.json, a directory, a .db/.sqlite file, sqlite:///, postgresql://, "
-                "mysql://, mongodb://",
-            ),
-            click.option(
-                "--format",
-                "file_format",
-                type=click.Choice(["jsonl", "csv", "parquet"]),
-                help="File format when --to is a directory (default jsonl).",
-            ),
-            click.option(
-                "--labels",
-                metavar="LOCALE",
-                help="Resolve option labels, category paths, family and record labels in LOCALE.",
-            ),
-            click.option(
-                "--channel", help="Only this channel's scopable values and category tree."
-            ),
-            click.option("--locales", help="Comma-separated locales of localizable values."),
-            click.option("--families", help="Comma-separated family codes."),
-            click.option("--categories", help="Comma-separated category codes (and children)."),
-            click.option("--enabled-only", is_flag=True, help="Skip disabled products."),
-            click.option(
-                "--updated-since",
-                callback=_parsed(_since),
-                help="Products updated after this ISO date/time.",
-            ),
-            click.option(
-                "--media",
-                "media_dir",
-                type=click.Path(file_okay=False),
-                help="Download product media files into this directory.",
-            ),
-            click.option(
-                "--resources", help=f"Comma-separated subset of: {', '.join(res.BY_NAME)}."
-            ),
-            click.option("--table-prefix", default="", help="Prefix for table/collection names."),
-            # Products between two mid-run commits (databases); hidden: for tests and tuning.
-            click.option(
-                "--checkpoint-every", type=click.IntRange(min=1), default=10_000, hidden=True
-            ),
-        ]
-    ):
-        fn = decorator(fn)
-    return fn
-
-
-def _export_options(kwargs: dict[str, Any]) -> ExportOptions:
-    options = ExportOptions(
-        filters=Filters(
-            channel=kwargs["channel"],
-            locales=_csv(kwargs["locales"]),
-            families=_csv(kwargs["families"]),
-            categories=_csv(kwargs["categories"]),
-            enabled_only=kwargs["enabled_only"],
-            updated_since=kwargs["updated_since"],
-        ),
-        labels=kwargs["labels"],
-        media_dir=Path(kwargs["media_dir"]) if kwargs["media_dir"] else None,
-        checkpoint_every=kwargs["checkpoint_every"],
-    )
-    if kwargs["resources"]:
-        chosen = _csv(kwargs["resources"]) or []
-        unknown = sorted(set(chosen) - set(res.BY_NAME))
-        if unknown:
-            raise ConfigError(f"--resources: unknown {', '.join(unknown)}")
-        options.resources = tuple(chosen)
-    return options
 
 
 @cli.command("export")
@@ -275,8 +130,8 @@ def export_command(**kwargs: Any) -> None:
       akeneo-sync export --to out/ --format csv --labels en_US --channel ecommerce
       akeneo-sync export --to postgresql://me@localhost/shop --families shoes,tshirts
     """
-    connection = _connection(kwargs)
-    run_command(connection, kwargs, _export_options(kwargs), incremental=False)
+    connection = connection_from(kwargs)
+    run_command(connection, kwargs, export_options_from(kwargs), incremental=False)
 
 
 @cli.command("sync")
@@ -284,7 +139,7 @@ def export_command(**kwargs: Any) -> None:
 @click.option("--full", is_flag=True, help="Read everything, not only what changed.")
 @click.option(
     "--overlap",
-    callback=_parsed(parse_duration),
+    callback=parsed(parse_duration),
     default="5m",
     show_default=True,
     help="Look this far before the last run's start (search index lag, clock skew).",
@@ -298,7 +153,7 @@ def export_command(**kwargs: Any) -> None:
 )
 @click.option(
     "--reconcile-every",
-    callback=_parsed(parse_cadence),
+    callback=parsed(parse_cadence),
     default="1h",
     show_default=True,
     help="Re-read and diff the reference data (option labels, deleted options, categories, "
@@ -307,7 +162,7 @@ def export_command(**kwargs: Any) -> None:
 )
 @click.option(
     "--every",
-    callback=_parsed(parse_duration),
+    callback=parsed(parse_duration),
     help="Run forever, one run every DURATION (e.g. 15m, 1h).",
 )
 @connection_options
@@ -321,8 +176,8 @@ def sync_command(**kwargs: Any) -> None:
       akeneo-sync sync --to catalog.db
       akeneo-sync sync --to postgresql://me@localhost/shop --every 15m --deletes hard
     """
-    connection = _connection(kwargs)
-    options = _export_options(kwargs)
+    connection = connection_from(kwargs)
+    options = export_options_from(kwargs)
     options.overlap = kwargs["overlap"]
     options.deletes = kwargs["deletes"]
     options.reconcile_every = kwargs["reconcile_every"]
@@ -417,7 +272,7 @@ def check_command(**kwargs: Any) -> None:
     Example:
       AKENEO_URL=https://my-pim.cloud.akeneo.com akeneo-sync check --config akeneo.toml
     """
-    connection = _connection(kwargs)
+    connection = connection_from(kwargs)
     setup_logging(kwargs["verbose"], kwargs["quiet"])
     counts = asyncio.run(api.count(connection, concurrency=kwargs["concurrency"]))
     click.echo(f"connected to {connection.url} as {connection.username or 'an App token'}")
