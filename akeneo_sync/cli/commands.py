@@ -69,6 +69,14 @@ def _one_line(text: str) -> str:
     return "; ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
+# click >= 8.2 raises this for a group called without a command; older ones print the help.
+_NO_ARGS: tuple[type[click.UsageError], ...] = tuple(
+    getattr(click.exceptions, name)
+    for name in ["NoArgsIsHelpError"]
+    if hasattr(click.exceptions, name)
+)
+
+
 class OneLineErrors(click.Group):
     """Click's own errors (a bad flag, a value out of range) as one line and exit 2, like ours,
     instead of a usage block: a script's log then shows the one line that matters."""
@@ -85,6 +93,9 @@ class OneLineErrors(click.Group):
             return super().main(args, prog_name, complete_var, False, **extra)
         try:
             result = super().main(args, prog_name, complete_var, False, **extra)
+        except _NO_ARGS as exc:  # `akeneo-sync` alone: the help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
             message = _one_line(exc.format_message()).rstrip(".")

@@ -266,3 +266,10 @@ def test_a_refused_app_token_names_the_token(server: EmulatorServer, tmp_path: P
         "provided is invalid: the App token was refused (revoked or mistyped?): check --token or "
         "AKENEO_TOKEN"
     )
+
+
+def test_no_command_shows_the_help_not_an_error_line() -> None:
+    result = akeneo_sync()
+    assert result.returncode == CONFIG
+    assert result.stderr.startswith("Usage: akeneo-sync [OPTIONS] COMMAND [ARGS]...")
+    assert "error:" not in result.stderr
