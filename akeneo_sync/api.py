@@ -21,13 +21,14 @@ from typing import Any
 
 import httpx
 
-from akeneo_sync.errors import AkeneoSyncError, LockedError
+from akeneo_sync.client import AkeneoClient
+from akeneo_sync.errors import AkeneoSyncError, ConfigError, LockedError
 from akeneo_sync.run import runner
 from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.run.pipeline import Progress
 from akeneo_sync.run.schedule import run_repeatedly
 from akeneo_sync.settings import Connection
-from akeneo_sync.sinks import open_sink
+from akeneo_sync.sinks import Sink, mask_url, open_sink
 
 log = logging.getLogger("akeneo_sync")
 
@@ -46,11 +47,65 @@ async def run_async(
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Report:
     """One run into ``destination`` (a path or URL, as ``--to`` takes it)."""
-    sink = open_sink(destination, format=format, table_prefix=table_prefix)
+    options = options or ExportOptions()
+    sink = open_destination(destination, format=format, table_prefix=table_prefix)
     async with connection.client(concurrency=concurrency, transport=transport) as client:
-        return await runner.execute(
-            client, sink, options or ExportOptions(), progress, stop, incremental=incremental
+        await check_options(client, options)
+        return await runner.execute(client, sink, options, progress, stop, incremental=incremental)
+
+
+def open_destination(
+    destination: str, *, format: str | None = None, table_prefix: str = ""
+) -> Sink:
+    """The sink for ``destination``, refusing an option that does not apply to it (silently
+    ignored, it would leave the user wondering where the CSV files went)."""
+    from akeneo_sync.sinks.files import DirectorySink, JsonSink
+
+    sink = open_sink(destination, format=format, table_prefix=table_prefix)
+    directory = isinstance(sink, DirectorySink)
+    files = directory or isinstance(sink, JsonSink)
+    what = "a directory" if directory else "a JSON file" if files else "a database"
+    shown = mask_url(destination)
+    if format and not directory:
+        raise ConfigError(
+            f"--format {format} does not apply to {shown} ({what}): --format jsonl, csv or "
+            "parquet is for a directory destination (e.g. --to out/); drop --format"
         )
+    if table_prefix and files:
+        raise ConfigError(
+            f"--table-prefix does not apply to {shown} ({what}): it is for a database "
+            "destination (a .db file, sqlite:///, postgresql://, mysql://, mongodb://)"
+        )
+    return sink
+
+
+async def check_options(client: AkeneoClient, options: ExportOptions) -> None:
+    """Options that only the PIM can validate, checked before the destination is touched: a
+    wrong locale would otherwise give a whole export of null labels, or fail at the products,
+    after everything else was read. One small listing each, read again by the run."""
+    filters = options.filters
+    wanted = [("--labels", options.labels)] if options.labels else []
+    wanted += [("--locales", code) for code in filters.locales or ()]
+    if wanted:
+        locales = await _codes(client, "locales")
+        enabled = sorted(code for code, locale in locales.items() if locale.get("enabled"))
+        for flag, code in wanted:
+            if code not in enabled:
+                state = (
+                    "is disabled in this PIM" if code in locales else "is not a locale of this PIM"
+                )
+                raise ConfigError(f"{flag} {code} {state}; enabled locales: {', '.join(enabled)}")
+    if filters.channel:
+        channels = await _codes(client, "channels")
+        if filters.channel not in channels:
+            raise ConfigError(
+                f"--channel {filters.channel} is not a channel of this PIM; channels: "
+                f"{', '.join(sorted(channels))}"
+            )
+
+
+async def _codes(client: AkeneoClient, resource: str) -> dict[str, dict[str, Any]]:
+    return {str(doc["code"]): doc async for page in client.pages(resource) for doc in page}
 
 
 def export(
@@ -118,5 +173,12 @@ async def count(connection: Connection, *, concurrency: int = 4) -> dict[str, in
         "association_types",
     )
     async with connection.client(concurrency=concurrency) as client:
-        counts = await asyncio.gather(*(client.count(name) for name in names))
-    return dict(zip(names, counts, strict=True))
+        # One request alone: a wrong URL or password fails once. Then a task group, which on a
+        # failure cancels and awaits the others (gather would leave them to die unawaited).
+        first = await client.count(names[0])
+        try:
+            async with asyncio.TaskGroup() as group:
+                tasks = [group.create_task(client.count(name)) for name in names[1:]]
+        except ExceptionGroup as failed:
+            raise failed.exceptions[0] from None
+    return dict(zip(names, [first, *(task.result() for task in tasks)], strict=True))

@@ -10,14 +10,22 @@ class, not by message::
     │   ├── AuthError               credentials refused (401 after refresh, token endpoint 422)
     │   ├── NotFoundError           404 on a resource we asked for by code
     │   ├── ClientError             other 4xx: a request we should not have sent (400/403/405/422…)
-    │   ├── RetryableError          429, 5xx, transport errors: retried, raised when out of tries
+    │   ├── RetryableError          408, 429, 500/502/503/504, transport errors, a truncated body:
+    │   │                           retried, raised when out of tries
+    │   ├── BadResponseError        a 2xx answer that is not the API's JSON (a login page, a proxy,
+    │   │                           a PHP notice before the JSON): the URL or what is in front of it
     │   └── PaginationError         a listing that loops or whose links cannot be followed
     ├── SinkError                   the destination refused a write or cannot be opened (exit 4)
     │   └── MissingDependencyError  an optional driver is not installed; names the pip line
     └── LockedError                 another sync holds the destination's lock (exit 5)
+
+A run stopped by a signal is not an error: it commits what it read and exits 128 + the signal
+number (130 for SIGINT, 143 for SIGTERM), as shells expect.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class AkeneoSyncError(Exception):
@@ -62,6 +70,14 @@ class ClientError(AkeneoError):
 
 
 class RetryableError(AkeneoError):
+    """``retry_after``: the seconds the server asked us to wait (``Retry-After``), if it did."""
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **where: Any) -> None:
+        super().__init__(message, **where)
+        self.retry_after = retry_after
+
+
+class BadResponseError(AkeneoError):
     pass
 
 

@@ -87,6 +87,10 @@ def _read_toml(path: str | Path) -> dict[str, Any]:
         data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {path}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text: is it the right file?") from None
+    except OSError as exc:  # a directory, no permission
+        raise ConfigError(f"config file {path} cannot be read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     section = data.get("akeneo", data)
@@ -95,4 +99,8 @@ def _read_toml(path: str | Path) -> dict[str, Any]:
     unknown = set(section) - set(ENV) - {"akeneo", "events_secret", "events_secondary_secret"}
     if unknown:
         raise ConfigError(f"config file {path}: unknown keys {', '.join(sorted(unknown))}")
+    for key, value in section.items():
+        # TOML has numbers and booleans: `url = 5` is a typo to show here, not a URL to try.
+        if key in ENV and not isinstance(value, str):
+            raise ConfigError(f"config file {path}: {key} must be a string")
     return section

@@ -47,3 +47,31 @@ def test_bad_config_file_is_a_config_error(tmp_path: Path) -> None:
     typo.write_text('[akeneo]\nurl = "https://x"\npasword = "x"\n')
     with pytest.raises(ConfigError, match="pasword"):
         load_connection({}, typo, {})
+
+
+@pytest.mark.parametrize("value", ["5", "true", '["https://x"]', "{ a = 1 }"])
+def test_a_value_that_is_not_a_string_is_a_config_error(tmp_path: Path, value: str) -> None:
+    config = tmp_path / "akeneo.toml"
+    config.write_text(f"[akeneo]\nurl = {value}\n")
+    with pytest.raises(ConfigError) as raised:
+        load_connection({}, config, {})
+    assert str(raised.value) == f"config file {config}: url must be a string"
+
+
+def test_a_non_string_secret_is_named_but_not_shown(tmp_path: Path) -> None:
+    config = tmp_path / "akeneo.toml"
+    config.write_text('[akeneo]\nurl = "https://x"\npassword = 123456\n')
+    with pytest.raises(ConfigError) as raised:
+        load_connection({}, config, {})
+    assert str(raised.value) == f"config file {config}: password must be a string"
+
+
+def test_an_unreadable_config_file_is_a_config_error(tmp_path: Path) -> None:
+    binary = tmp_path / "akeneo.toml"
+    binary.write_bytes(b"\xc7\xff\x00 not text")
+    with pytest.raises(ConfigError) as raised:
+        load_connection({}, binary, {})
+    assert str(raised.value) == f"config file {binary} is not UTF-8 text: is it the right file?"
+    with pytest.raises(ConfigError) as raised:
+        load_connection({}, tmp_path, {})
+    assert str(raised.value) == f"config file {tmp_path} cannot be read: Is a directory"

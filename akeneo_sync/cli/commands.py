@@ -6,10 +6,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import signal
 import sys
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from collections.abc import Callable, Sequence
+from datetime import timedelta
 from typing import Any
 
 import click
@@ -17,49 +17,29 @@ import orjson
 from rich.console import Console
 
 from akeneo_sync import __version__, api
-from akeneo_sync import resources as res
 from akeneo_sync.cli.console import BarProgress, LogProgress, print_summary, setup_logging
-from akeneo_sync.errors import AkeneoSyncError, ConfigError
-from akeneo_sync.extract import Filters
+from akeneo_sync.cli.options import (
+    connection_from,
+    connection_options,
+    export_options,
+    export_options_from,
+    output_options,
+    parsed,
+)
+from akeneo_sync.errors import AkeneoSyncError
 from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.run.pipeline import NoProgress
-from akeneo_sync.run.schedule import install_stop_handlers, parse_cadence, parse_duration
-from akeneo_sync.settings import Connection, load_connection
-from akeneo_sync.sinks import FORMATS, open_sink
+from akeneo_sync.run.schedule import (
+    Interruption,
+    install_stop_handlers,
+    parse_cadence,
+    parse_duration,
+)
+from akeneo_sync.settings import Connection
+from akeneo_sync.sinks import FORMATS
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
 log = logging.getLogger("akeneo_sync")
-
-
-def connection_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """--url, --client-id, ... --config; flags win over AKENEO_* variables over the file."""
-    for flag, help_text in reversed(
-        [
-            ("--url", "Akeneo base URL, e.g. https://my-pim.cloud.akeneo.com [env AKENEO_URL]"),
-            ("--client-id", "Connection client id [env AKENEO_CLIENT_ID]"),
-            ("--client-secret", "Connection secret [env AKENEO_CLIENT_SECRET]"),
-            ("--username", "Connection username [env AKENEO_USERNAME]"),
-            ("--password", "Connection password [env AKENEO_PASSWORD]"),
-            ("--token", "An App access token instead of the four above [env AKENEO_TOKEN]"),
-        ]
-    ):
-        fn = click.option(flag, help=help_text)(fn)
-    fn = click.option(
-        "--config",
-        "config_file",
-        type=click.Path(dir_okay=False),
-        help="TOML file with an [akeneo] table (url, client_id, ...).",
-    )(fn)
-    fn = click.option(
-        "--concurrency", default=4, show_default=True, help="Requests in flight (SaaS allows 4)."
-    )(fn)
-    return fn
-
-
-def output_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    fn = click.option("-q", "--quiet", is_flag=True, help="Only errors and the summary.")(fn)
-    fn = click.option("-v", "--verbose", count=True, help="Log each request (-vv: more).")(fn)
-    return fn
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -75,39 +55,67 @@ def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
                 f"error: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}", err=True
             )
             sys.exit(exc.exit_code)
-        except KeyboardInterrupt:
-            click.echo("interrupted; nothing after the last commit was kept", err=True)
-            sys.exit(130)
+        except KeyboardInterrupt as exc:  # a second signal (Aborted), or Ctrl-C before the loop
+            signum = int(getattr(exc, "signum", signal.SIGINT))
+            name = signal.Signals(signum).name
+            click.echo(
+                f"error: interrupted by {name}; nothing after the last commit was kept", err=True
+            )
+            sys.exit(128 + signum)
 
     return wrapper
 
 
-def _connection(kwargs: dict[str, Any]) -> Connection:
-    flags = {
-        k: kwargs.pop(k)
-        for k in ("url", "client_id", "client_secret", "username", "password", "token")
-    }
-    return load_connection(flags, kwargs.pop("config_file"))
+def _one_line(text: str) -> str:
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
 
 
-def _csv(value: str | None) -> list[str] | None:
-    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+# click >= 8.2 raises this for a group called without a command; older ones print the help.
+_NO_ARGS: tuple[type[click.UsageError], ...] = tuple(
+    getattr(click.exceptions, name)
+    for name in ["NoArgsIsHelpError"]
+    if hasattr(click.exceptions, name)
+)
 
 
-def _since(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(
-            f"--updated-since {value!r}: use an ISO date or time, e.g. 2024-05-01 or "
-            "2024-05-01T08:00:00+02:00 (no offset means UTC)"
-        ) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+class OneLineErrors(click.Group):
+    """Click's own errors (a bad flag, a value out of range) as one line and exit 2, like ours,
+    instead of a usage block: a script's log then shows the one line that matters."""
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, False, **extra)
+        try:
+            result = super().main(args, prog_name, complete_var, False, **extra)
+        except _NO_ARGS as exc:  # `akeneo-sync` alone: the help, as click shows it
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            message = _one_line(exc.format_message()).rstrip(".")
+            click.echo(f"error: {message}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            click.echo(f"error: {_one_line(exc.format_message())}", err=True)
+            sys.exit(exc.exit_code)
+        except click.Abort:  # Ctrl-C outside a command's own handling
+            click.echo("error: interrupted by SIGINT", err=True)
+            sys.exit(128 + signal.SIGINT)
+        # Without standalone mode, click returns the code of --help, --version and ctx.exit().
+        sys.exit(result if isinstance(result, int) else 0)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=OneLineErrors,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="akeneo-sync")
 def cli() -> None:
     """Export an Akeneo PIM catalog to files and databases, and keep it in sync.
@@ -116,77 +124,6 @@ def cli() -> None:
     Try it without credentials:  akeneo-sync demo
     Export a real catalog:       akeneo-sync export --to catalog.db --config akeneo.toml
     """
-
-
-def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """What to read and where to write it: shared by export and sync."""
-    for decorator in reversed(
-        [
-            click.option(
-                "--to",
-                "destination",
-                required=True,
-                help="catalog.json, a directory, a .db/.sqlite file, sqlite:///, postgresql://, "
-                "mysql://, mongodb://",
-            ),
-            click.option(
-                "--format",
-                "file_format",
-                type=click.Choice(list(FORMATS)),
-                help="File format when --to is a directory (default jsonl).",
-            ),
-            click.option(
-                "--labels",
-                metavar="LOCALE",
-                help="Resolve option labels, category paths, family and record labels in LOCALE.",
-            ),
-            click.option(
-                "--channel", help="Only this channel's scopable values and category tree."
-            ),
-            click.option("--locales", help="Comma-separated locales of localizable values."),
-            click.option("--families", help="Comma-separated family codes."),
-            click.option("--categories", help="Comma-separated category codes (and children)."),
-            click.option("--enabled-only", is_flag=True, help="Skip disabled products."),
-            click.option("--updated-since", help="Products updated after this ISO date/time."),
-            click.option(
-                "--media",
-                "media_dir",
-                type=click.Path(file_okay=False),
-                help="Download product media files into this directory.",
-            ),
-            click.option(
-                "--resources", help=f"Comma-separated subset of: {', '.join(res.BY_NAME)}."
-            ),
-            click.option("--table-prefix", default="", help="Prefix for table/collection names."),
-            # Products between two mid-run commits (databases); hidden: for tests and tuning.
-            click.option("--checkpoint-every", type=int, default=10_000, hidden=True),
-        ]
-    ):
-        fn = decorator(fn)
-    return fn
-
-
-def _export_options(kwargs: dict[str, Any]) -> ExportOptions:
-    options = ExportOptions(
-        filters=Filters(
-            channel=kwargs["channel"],
-            locales=_csv(kwargs["locales"]),
-            families=_csv(kwargs["families"]),
-            categories=_csv(kwargs["categories"]),
-            enabled_only=kwargs["enabled_only"],
-            updated_since=_since(kwargs["updated_since"]),
-        ),
-        labels=kwargs["labels"],
-        media_dir=Path(kwargs["media_dir"]) if kwargs["media_dir"] else None,
-        checkpoint_every=kwargs["checkpoint_every"],
-    )
-    if kwargs["resources"]:
-        chosen = _csv(kwargs["resources"]) or []
-        unknown = sorted(set(chosen) - set(res.BY_NAME))
-        if unknown:
-            raise ConfigError(f"--resources: unknown {', '.join(unknown)}")
-        options.resources = tuple(chosen)
-    return options
 
 
 @cli.command("export")
@@ -205,8 +142,8 @@ def export_command(**kwargs: Any) -> None:
       akeneo-sync export --to out/ --format csv --labels en_US --channel ecommerce
       akeneo-sync export --to postgresql://me@localhost/shop --families shoes,tshirts
     """
-    connection = _connection(kwargs)
-    run_command(connection, kwargs, _export_options(kwargs), incremental=False)
+    connection = connection_from(kwargs)
+    run_command(connection, kwargs, export_options_from(kwargs), incremental=False)
 
 
 @cli.command("sync")
@@ -214,6 +151,7 @@ def export_command(**kwargs: Any) -> None:
 @click.option("--full", is_flag=True, help="Read everything, not only what changed.")
 @click.option(
     "--overlap",
+    callback=parsed(parse_duration),
     default="5m",
     show_default=True,
     help="Look this far before the last run's start (search index lag, clock skew).",
@@ -227,13 +165,18 @@ def export_command(**kwargs: Any) -> None:
 )
 @click.option(
     "--reconcile-every",
+    callback=parsed(parse_cadence),
     default="1h",
     show_default=True,
     help="Re-read and diff the reference data (option labels, deleted options, categories, "
     "families) once its last whole read is this old (e.g. 1h, 1d), or every N runs (a number; "
     "1: every run, 0: never). Deleted products and models are looked for every run.",
 )
-@click.option("--every", help="Run forever, one run every DURATION (e.g. 15m, 1h).")
+@click.option(
+    "--every",
+    callback=parsed(parse_duration),
+    help="Run forever, one run every DURATION (e.g. 15m, 1h).",
+)
 @connection_options
 @output_options
 @handle_errors
@@ -245,12 +188,12 @@ def sync_command(**kwargs: Any) -> None:
       akeneo-sync sync --to catalog.db
       akeneo-sync sync --to postgresql://me@localhost/shop --every 15m --deletes hard
     """
-    connection = _connection(kwargs)
-    options = _export_options(kwargs)
-    options.overlap = parse_duration(kwargs["overlap"])
+    connection = connection_from(kwargs)
+    options = export_options_from(kwargs)
+    options.overlap = kwargs["overlap"]
     options.deletes = kwargs["deletes"]
-    options.reconcile_every = parse_cadence(kwargs["reconcile_every"])
-    every = parse_duration(kwargs["every"]) if kwargs["every"] else None
+    options.reconcile_every = kwargs["reconcile_every"]
+    every = kwargs["every"]
     run_command(connection, kwargs, options, incremental=not kwargs["full"], every=every)
 
 
@@ -265,7 +208,17 @@ def run_command(
     setup_logging(kwargs["verbose"], kwargs["quiet"])
     err = Console(stderr=True)
     destination = kwargs["destination"]
-    shown = open_sink(destination, format=kwargs.get("file_format")).url  # secrets masked
+    sink = api.open_destination(
+        destination, format=kwargs.get("file_format"), table_prefix=kwargs["table_prefix"]
+    )
+    shown = sink.url  # secrets masked
+    interruption = Interruption()
+    last: list[Report] = []
+
+    def on_report(report: Report) -> None:
+        last[:] = [report]
+        by = interruption.name if report.interrupted else None
+        print_summary(Console(), report, shown, interrupted_by=by)
 
     async def once(stop: asyncio.Event) -> Report:
         with _progress(err, kwargs["quiet"]) as progress:
@@ -282,11 +235,16 @@ def run_command(
             )
 
     async def main() -> None:
+        nonlocal interruption
         stop = asyncio.Event()
-        install_stop_handlers(stop)
-        await api.sync_every(every, once, stop, lambda r: print_summary(Console(), r, shown))
+        interruption = install_stop_handlers(stop)
+        await api.sync_every(every, once, stop, on_report)
 
     asyncio.run(main())
+    # A run a signal cut short is not a success; a signal between two runs (--every) is a
+    # clean stop.
+    if last and last[0].interrupted:
+        sys.exit(interruption.exit_code or 128 + signal.SIGINT)
 
 
 def _progress(console: Console, quiet: bool) -> Any:
@@ -307,7 +265,7 @@ def state_command(destination: str, file_format: str | None, table_prefix: str) 
     Example:
       akeneo-sync state --to catalog.db
     """
-    sink = open_sink(destination, format=file_format, table_prefix=table_prefix)
+    sink = api.open_destination(destination, format=file_format, table_prefix=table_prefix)
     state = sink.read_state()
     if state is None:
         click.echo(f"{sink.url}: never synced")
@@ -326,7 +284,7 @@ def check_command(**kwargs: Any) -> None:
     Example:
       AKENEO_URL=https://my-pim.cloud.akeneo.com akeneo-sync check --config akeneo.toml
     """
-    connection = _connection(kwargs)
+    connection = connection_from(kwargs)
     setup_logging(kwargs["verbose"], kwargs["quiet"])
     counts = asyncio.run(api.count(connection, concurrency=kwargs["concurrency"]))
     click.echo(f"connected to {connection.url} as {connection.username or 'an App token'}")
@@ -335,7 +293,13 @@ def check_command(**kwargs: Any) -> None:
 
 
 @cli.command("demo")
-@click.option("--products", default=10_000, show_default=True, help="Catalog size.")
+@click.option(
+    "--products",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="Catalog size.",
+)
 @click.option("--seed", default=1, show_default=True, help="Catalog seed.")
 @click.option(
     "--to", "destination", default=DEFAULT_DEMO_DB, show_default=True, help="Destination."

@@ -118,7 +118,11 @@ class LogProgress(NoProgress):
         log.info("%s: %d done in %.1f s", resource, self._done.get(resource, 0), elapsed)
 
 
-def print_summary(console: Console, summary: Report, destination: str) -> None:
+def print_summary(
+    console: Console, summary: Report, destination: str, interrupted_by: str | None = None
+) -> None:
+    """The table of counts and one line of totals; a run cut short says so, how far it got and
+    that nothing is lost (``interrupted_by``: the signal's name)."""
     table = Table(title=f"{summary.mode} export to {destination}", title_justify="left")
     table.add_column("resource")
     table.add_column("records", justify="right")
@@ -142,3 +146,11 @@ def print_summary(console: Console, summary: Report, destination: str) -> None:
         f"{summary.requests:,} requests, {summary.retries:,} retries, "
         f"{summary.throttled:,} throttled"
     )
+    if summary.interrupted:
+        by = f" by {interrupted_by}" if interrupted_by else ""
+        # soft_wrap: one line even on an 80-column pipe, so logs and scripts can grep it.
+        console.print(
+            f"interrupted{by} after {sum(summary.counts.values()):,} records: what was read is "
+            "committed, and the next run picks up where this one stopped",
+            soft_wrap=True,
+        )

@@ -14,16 +14,15 @@ from typing import Any, TypeVar
 
 import click
 
-from akeneo_sync.cli.commands import (
-    _connection,
-    _export_options,
-    cli,
+from akeneo_sync.cli.commands import cli, handle_errors
+from akeneo_sync.cli.console import setup_logging
+from akeneo_sync.cli.options import (
+    connection_from,
     connection_options,
     export_options,
-    handle_errors,
+    export_options_from,
     output_options,
 )
-from akeneo_sync.cli.console import setup_logging
 from akeneo_sync.client.events import DEFAULT_EVENTS_URL, EventPlatform
 from akeneo_sync.errors import ConfigError
 from akeneo_sync.listen import Listener, ListenSettings
@@ -111,8 +110,8 @@ def listen_command(**kwargs: Any) -> None:
         )
     if bool(kwargs["certfile"]) != bool(kwargs["keyfile"]):
         raise ConfigError("give both --certfile and --keyfile, or neither")
-    connection = _connection(kwargs)
-    options = _export_options(kwargs)
+    connection = connection_from(kwargs)
+    options = export_options_from(kwargs)
     options.overlap = parse_duration(kwargs["overlap"])
     options.deletes = kwargs["deletes"]
     settings = ListenSettings(
@@ -177,7 +176,7 @@ def platform_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _on_platform(kwargs: dict[str, Any], work: Callable[[EventPlatform], Awaitable[T]]) -> T:
-    connection = _connection(kwargs)
+    connection = connection_from(kwargs)
 
     async def main() -> T:
         async with subs.platform(connection, kwargs["events_url"]) as platform:

@@ -10,6 +10,7 @@ from urllib.parse import quote, urlsplit
 import httpx
 import orjson
 
+from akeneo_sync.client.answers import clean_url
 from akeneo_sync.client.auth import BearerAuth, PasswordAuth
 from akeneo_sync.client.endpoints import MEDIA_DOWNLOAD, endpoint
 from akeneo_sync.client.http import AkeneoHttp, HttpStats, RetryPolicy
@@ -50,6 +51,7 @@ class AkeneoClient:
         """``clock`` tells the token's age (tests drive it; the server has its own)."""
         if not url:
             raise ConfigError("no Akeneo URL: give --url or set AKENEO_URL")
+        check_base_url(url)
         auth: httpx.Auth
         if token:
             auth = BearerAuth(token)
@@ -143,6 +145,40 @@ class AkeneoClient:
         # Media codes hold slashes ("a/b/c/d/<sha1>_name.jpg"): encode each segment, keep "/".
         path = MEDIA_DOWNLOAD.format(code=quote(code, safe="/"))
         return await self.http.download(API + path, write)
+
+
+# Paths people copy from the browser or the docs instead of the base URL, and what they are.
+_NOT_BASE = {
+    "/user/login": "the PIM's login page",
+    "/api/rest/v1": "the REST API's path",
+    "/api/oauth/v1/token": "the token endpoint",
+    "/api/oauth/v1": "the OAuth path",
+}
+
+
+def check_base_url(url: str) -> None:
+    """Refuse, before any request, a URL that cannot be the PIM's base URL; the error names the
+    one to give. A 404 from the token endpoint would otherwise read as refused credentials."""
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        parsed = httpx.URL()
+    if parsed.scheme not in ("http", "https") or not parsed.host:
+        raise ConfigError(
+            f"{clean_url(url)!r} is not an http(s) URL: give the PIM's base URL, e.g. "
+            "https://my-pim.cloud.akeneo.com"
+        )
+    path = parsed.path.rstrip("/")
+    what = next((w for suffix, w in _NOT_BASE.items() if path.endswith(suffix)), None)
+    if what is None and parsed.fragment:
+        what = "a page of the PIM's web UI"
+    if what is not None:
+        for suffix in _NOT_BASE:
+            path = path.removesuffix(suffix)
+        base = parsed.copy_with(path=path or "/", query=None, fragment=None, userinfo=b"")
+        raise ConfigError(
+            f"{clean_url(url)} is {what}, not its base URL: give {str(base).rstrip('/')}"
+        )
 
 
 async def _documents(

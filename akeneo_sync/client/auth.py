@@ -11,6 +11,9 @@ refresh token on every use. This flow:
   which the official PHP client does not do and which is why its exports die after two weeks.
 
 Concurrent requests share one refresh: a lock serialises it and the others reuse its result.
+The token endpoint's answers are classified as the API's are (``answers.py``): a transient status
+or a body cut short is raised as ``RetryableError`` and the HTTP layer retries the whole request;
+a 404 or 405 means the URL is wrong, not the credentials, and the error says so.
 """
 
 from __future__ import annotations
@@ -18,12 +21,19 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any
 
 import httpx
 import orjson
 
-from akeneo_sync.client.http import error_message
-from akeneo_sync.errors import AuthError, RetryableError
+from akeneo_sync.client.answers import (
+    RETRY_STATUSES,
+    clean_url,
+    decode_json,
+    error_message,
+    status_error,
+)
+from akeneo_sync.errors import AkeneoError, AuthError, BadResponseError, ClientError
 
 TOKEN_PATH = "/api/oauth/v1/token"
 
@@ -31,6 +41,8 @@ TokenFlow = Generator[httpx.Request, httpx.Response, None]
 
 
 class PasswordAuth(httpx.Auth):
+    refused = "the credentials were refused after a refresh"
+
     def __init__(
         self,
         base_url: str,
@@ -87,27 +99,42 @@ class PasswordAuth(httpx.Auth):
                 {"grant_type": "refresh_token", "refresh_token": self.refresh_token}
             )
             if response.status_code == 200:
-                self.refreshes += 1
                 self._store(response)
+                self.refreshes += 1
                 return
-            _raise_if_transient(response)
+            if response.status_code in RETRY_STATUSES:
+                raise status_error("POST", response)
             # Refused (expired after 14 days, or already rotated): log in again below.
             self.refresh_token = None
         response = yield self._token_request(
             {"grant_type": "password", "username": self._username, "password": self._password}
         )
         if response.status_code == 200:
-            self.logins += 1
             self._store(response)
+            self.logins += 1
             return
-        _raise_if_transient(response)
-        raise AuthError(
-            f"login refused: {error_message(response)}; check the client id, secret, username and "
-            "password of your Akeneo connection",
-            method="POST",
-            url=self._token_url,
-            status=response.status_code,
-        )
+        raise self._login_error(response)
+
+    def _login_error(self, response: httpx.Response) -> AkeneoError:
+        status = response.status_code
+        where: dict[str, Any] = {
+            "method": "POST",
+            "url": clean_url(self._token_url),
+            "status": status,
+        }
+        if status in (404, 405):
+            return ClientError(
+                "no Akeneo token endpoint at this URL: check the URL; give the PIM's base URL "
+                "(e.g. https://my-pim.cloud.akeneo.com), without a path such as /user/login",
+                **where,
+            )
+        if status in (400, 401, 403, 422):
+            return AuthError(
+                f"login refused: {error_message(response)}; check the client id, secret, "
+                "username and password of your Akeneo connection",
+                **where,
+            )
+        return status_error("POST", response)  # transient (retried), a redirect, 501...
 
     def _token_request(self, body: dict[str, str]) -> httpx.Request:
         request = httpx.Request(
@@ -120,7 +147,14 @@ class PasswordAuth(httpx.Auth):
         return next(self._basic.auth_flow(request))
 
     def _store(self, response: httpx.Response) -> None:
-        body = orjson.loads(response.content)
+        body = decode_json("POST", response)
+        if not isinstance(body, dict) or not body.get("access_token"):
+            raise BadResponseError(
+                "the token endpoint answered without an access_token: check the URL",
+                method="POST",
+                url=clean_url(self._token_url),
+                status=response.status_code,
+            )
         self.access_token = str(body["access_token"])
         self.refresh_token = body.get("refresh_token") or self.refresh_token
         life = float(body.get("expires_in") or 3600)
@@ -130,19 +164,11 @@ class PasswordAuth(httpx.Auth):
 class BearerAuth(httpx.Auth):
     """A fixed token (Akeneo Apps): no expiry, no refresh; a 401 is final."""
 
+    refused = "the App token was refused (revoked or mistyped?): check --token or AKENEO_TOKEN"
+
     def __init__(self, token: str) -> None:
         self._header = f"Bearer {token}"
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header
         yield request
-
-
-def _raise_if_transient(response: httpx.Response) -> None:
-    if response.status_code == 429 or response.status_code >= 500:
-        raise RetryableError(
-            f"token endpoint busy: {error_message(response)}",
-            method="POST",
-            url=str(response.request.url),
-            status=response.status_code,
-        )

@@ -1,16 +1,18 @@
-"""The HTTP core: one keep-alive connection pool, bounded concurrency, retries, error mapping.
+"""The HTTP core: one keep-alive connection pool, bounded concurrency, retries.
 
-Every request goes through ``AkeneoHttp.send``. It waits for one of ``concurrency`` slots (Akeneo
-SaaS allows 4 calls in flight per connection), sends, and classifies the answer: 2xx is returned;
-429, 408, 5xx and broken connections are retried with jittered exponential backoff, honouring
-``Retry-After``; anything else raises an error that says what failed and where. A slot is never
-held while backing off, so a throttled request does not starve the others.
+Every request goes through ``AkeneoHttp._retrying``. It waits for one of ``concurrency`` slots
+(Akeneo SaaS allows 4 calls in flight per connection), sends, and classifies the answer
+(``answers.py``, the same rules for the token endpoint, whose calls happen inside the request's
+auth flow): 2xx is returned, decoded inside the attempt so a JSON body cut short is retried like a
+broken connection; transient statuses (408, 429, 500, 502, 503, 504) and broken connections are
+retried with jittered exponential backoff, honouring ``Retry-After``; anything else raises at
+once an error that says what failed and where. A slot is never held while backing off, so a
+throttled request does not starve the others.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import logging
 import random
 import time
@@ -19,20 +21,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
-import orjson
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt
 
-from akeneo_sync.errors import (
-    AkeneoError,
-    AuthError,
-    ClientError,
-    NotFoundError,
-    RetryableError,
-)
+from akeneo_sync.client.answers import clean_url, decode_json, status_error
+from akeneo_sync.errors import ClientError, ConfigError, RetryableError
 
 log = logging.getLogger("akeneo_sync.http")
-
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 @dataclass
@@ -52,10 +46,11 @@ class HttpStats:
 
 
 class _Retry(RetryableError):
-    def __init__(self, error: RetryableError, retry_after: float | None) -> None:
-        super().__init__(str(error))
+    """A transient failure to retry; ``error`` is what is raised once the tries run out."""
+
+    def __init__(self, error: RetryableError) -> None:
+        super().__init__(str(error), retry_after=error.retry_after)
         self.error = error
-        self.retry_after = retry_after
 
 
 class AkeneoHttp:
@@ -69,9 +64,12 @@ class AkeneoHttp:
         transport: httpx.AsyncBaseTransport | None = None,
         timeout: float = 60.0,
     ) -> None:
+        if concurrency < 1:  # a semaphore of 0 would wait forever
+            raise ConfigError(f"concurrency must be 1 or more, not {concurrency}")
         self.base_url = base_url.rstrip("/")
         self.retry = retry or RetryPolicy()
         self.stats = HttpStats()
+        self._refused: str = getattr(auth, "refused", "the credentials were refused")
         self._slots = asyncio.Semaphore(concurrency)
         self._connected = False
         self._http = httpx.AsyncClient(
@@ -90,16 +88,7 @@ class AkeneoHttp:
         return path if "://" in path else f"{self.base_url}{path}"
 
     async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        response = await self.send("GET", path, params=params)
-        try:
-            return orjson.loads(response.content)
-        except orjson.JSONDecodeError as exc:
-            raise ClientError(
-                f"expected JSON, got {response.headers.get('content-type', 'no content type')}",
-                method="GET",
-                url=_clean(response.request.url),
-                status=response.status_code,
-            ) from exc
+        return await self._retrying("GET", path, params=params, decode=True)
 
     async def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response: httpx.Response = await self._retrying(method, path, **kwargs)
@@ -119,7 +108,10 @@ class AkeneoHttp:
                         self.stats.retries += 1
                     return await self._send_once(method, self.url(path), **kwargs)
         except _Retry as exhausted:
-            raise exhausted.error from None
+            # Say it was retried: a failure that outlived every try is worth looking into.
+            error = exhausted.error
+            error.args = (f"{error}; gave up after {self.retry.attempts} attempts",)
+            raise error from None
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _wait(self, state: Any) -> float:
@@ -140,6 +132,7 @@ class AkeneoHttp:
         method: str,
         url: str,
         stream_to: Callable[[bytes], object] | None = None,
+        decode: bool = False,
         **kwargs: Any,
     ) -> Any:
         started = time.perf_counter()
@@ -162,8 +155,8 @@ class AkeneoHttp:
             except httpx.TransportError as exc:
                 self.stats.requests += 1
                 raise self._transport_error(method, url, exc) from exc
-            except RetryableError as exc:  # the token endpoint was busy
-                raise _Retry(exc, None) from exc
+            except RetryableError as exc:  # from the token endpoint, in the auth flow
+                raise self._retry(exc) from exc
         self._connected = True
         self.stats.requests += 1
         self.stats.bytes_received += len(response.content)
@@ -173,13 +166,21 @@ class AkeneoHttp:
         log.debug(
             "%s %s -> %s (%.0f ms)",
             method,
-            _clean(response.request.url),
+            clean_url(response.request.url),
             response.status_code,
             (time.perf_counter() - started) * 1000,
         )
-        if response.is_success:
-            return response
-        raise self._status_error(method, response)
+        try:
+            if not response.is_success:
+                raise status_error(method, response, self._refused)
+            return decode_json(method, response) if decode else response
+        except RetryableError as exc:
+            raise self._retry(exc) from None
+
+    def _retry(self, error: RetryableError) -> _Retry:
+        if error.status == 429:
+            self.stats.throttled += 1
+        return _Retry(error)
 
     def _transport_error(self, method: str, url: str, exc: httpx.TransportError) -> Exception:
         what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
@@ -189,63 +190,6 @@ class AkeneoHttp:
             return ClientError(f"cannot connect ({what}); check the URL", method=method, url=url)
         if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
             return ClientError(f"invalid URL ({what})", method=method, url=url)
-        return _Retry(RetryableError(what, method=method, url=_clean(url)), None)
-
-    def _status_error(self, method: str, response: httpx.Response) -> Exception:
-        status = response.status_code
-        url = _clean(response.request.url)
-        message = error_message(response)
-        kind: type[AkeneoError] = ClientError
-        if status in RETRY_STATUSES:
-            if status == 429:
-                self.stats.throttled += 1
-            error = RetryableError(message, method=method, url=url, status=status)
-            return _Retry(error, _retry_after(response.headers.get("Retry-After")))
-        if status == 401:
-            kind, message = AuthError, f"{message}; the credentials were refused after a refresh"
-        elif status == 404:
-            kind = NotFoundError
-        elif 300 <= status < 400:
-            message = (
-                f"redirected to {response.headers.get('Location', '?')}: the URL is probably the "
-                "PIM's web UI or behind a login page; give the API's base URL "
-                "(https://your-pim.example.com)"
-            )
-        return kind(message, method=method, url=url, status=status)
-
-
-def error_message(response: httpx.Response) -> str:
-    """Akeneo's ``message`` (plus its per-field ``errors``), else the HTTP reason."""
-    try:
-        body = orjson.loads(response.content)
-    except orjson.JSONDecodeError:
-        return response.reason_phrase or f"HTTP {response.status_code}"
-    if isinstance(body, dict) and body.get("message"):
-        text = str(body["message"])
-        for error in body.get("errors") or []:
-            if isinstance(error, dict):
-                text += f"; {error.get('property', '')}: {error.get('message', '')}"
-        return text
-    return response.reason_phrase or f"HTTP {response.status_code}"
-
-
-def _retry_after(value: str | None) -> float | None:
-    """``Retry-After`` is seconds or an HTTP date; Akeneo does not always send it."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-def _clean(url: httpx.URL | str) -> str:
-    """The URL without query noise in the password sense: Akeneo puts no secret in URLs, but a
-    user-supplied base URL may carry ``user:pass@``."""
-    parsed = httpx.URL(str(url))
-    return str(parsed.copy_with(username=None, password=None)) if parsed.userinfo else str(url)
+        if not self._connected:  # e.g. a port where something else than HTTP listens
+            what += "; nothing has answered HTTP yet: check the URL and its port"
+        return _Retry(RetryableError(what, method=method, url=clean_url(url)))

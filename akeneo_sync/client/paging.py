@@ -39,7 +39,7 @@ async def iter_pages(
             yield Page(body)
             return
         if not isinstance(body, dict) or "_embedded" not in body:
-            raise PaginationError(f"not a list response (keys: {sorted(body)[:5]})", url=url)
+            raise PaginationError(f"not a list response: {str(body)[:80]}", url=url)
         page = Page(body["_embedded"].get("items") or [])
         href = ((body.get("_links") or {}).get("next") or {}).get("href")
         # An absolute href is followed as given; a relative one is resolved against the base URL.

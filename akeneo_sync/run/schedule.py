@@ -2,9 +2,11 @@
 
 SIGINT or SIGTERM sets a stop event: the current run stops reading, writes what it has read,
 commits (a full run records where each cursor got, so the next run resumes) and returns; a second
-signal aborts at once. Runs never overlap: the next one starts one interval after the previous
-one started, or at once when it overran. Two processes never run against one destination: the
-sinks' lock refuses the second.
+signal aborts at once. Which signal arrived is recorded (``Interruption``): the summary names it
+and the process exits 128 + its number, as shells report a process a signal ended, so a script
+or a scheduler can tell an interrupted run from a finished one. Runs never overlap: the next one
+starts one interval after the previous one started, or at once when it overran. Two processes
+never run against one destination: the sinks' lock refuses the second.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ def parse_duration(text: str) -> timedelta:
     """``90s``, ``15m``, ``1h30m``, ``1d``; a bare number is minutes."""
     text = text.strip().lower()
     if text.isdigit():
-        return timedelta(minutes=int(text))
-    parts = _DURATION.findall(text)
-    if not parts or "".join(f"{n}{u}" for n, u in parts) != text.replace(" ", ""):
-        raise ConfigError(f"{text!r} is not a duration: use e.g. 30s, 15m, 1h30m, 1d")
-    duration = timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
-    if not duration:
+        duration = timedelta(minutes=int(text))
+    else:
+        parts = _DURATION.findall(text)
+        if not parts or "".join(f"{n}{u}" for n, u in parts) != text.replace(" ", ""):
+            raise ConfigError(f"{text!r} is not a duration: use e.g. 30s, 15m, 1h30m, 1d")
+        duration = timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))
+    if not duration:  # `--every 0` would run back to back forever
         raise ConfigError(f"{text!r}: a duration must be longer than zero")
     return duration
 
@@ -51,20 +54,48 @@ def next_delay(elapsed: float, period: float) -> float:
     return period - elapsed if elapsed < period else 0.0
 
 
-def install_stop_handlers(stop: asyncio.Event) -> None:
+class Interruption:
+    """The signal that set the stop event, if one did."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    @property
+    def name(self) -> str | None:
+        return signal.Signals(self.signum).name if self.signum else None
+
+    @property
+    def exit_code(self) -> int:
+        """130 for SIGINT, 143 for SIGTERM; 0 when no signal arrived."""
+        return 128 + self.signum if self.signum else 0
+
+
+class Aborted(KeyboardInterrupt):
+    """A second signal: give up at once; only what was committed is kept."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
+
+
+def install_stop_handlers(stop: asyncio.Event) -> Interruption:
     loop = asyncio.get_running_loop()
+    interruption = Interruption()
 
     def on_signal(signum: int) -> None:
         if stop.is_set():
-            raise KeyboardInterrupt  # a second signal: give up at once
+            raise Aborted(signum)
+        interruption.signum = signum
         log.warning(
-            "%s: finishing the current batch and committing; send it again to abort",
+            "%s: stopping; a run in progress commits what it has read first (send it again to "
+            "abort)",
             signal.Signals(signum).name,
         )
         stop.set()
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, on_signal, signum)
+    return interruption
 
 
 async def run_repeatedly(

@@ -1,4 +1,4 @@
-"""``sync --every``: SIGTERM finishes the current batch, commits and exits 0; a second sync
+"""``sync --every``: SIGTERM finishes the current batch, commits and exits 143; a second sync
 against a destination that one holds is refused with a clear message; durations parse."""
 
 from __future__ import annotations
@@ -54,13 +54,13 @@ def state(db: Path) -> dict[str, object]:
     return json.loads(str(rows[0][0])) if rows else {}
 
 
-def test_sigterm_mid_run_commits_and_exits_0(slow_server: EmulatorServer, tmp_path: Path) -> None:
+def test_sigterm_mid_run_commits_and_exits_143(slow_server: EmulatorServer, tmp_path: Path) -> None:
     db = tmp_path / "catalog.db"
     proc = start_sync(slow_server, db, "--every", "1s", "--checkpoint-every", "200")
     wait_for(lambda: query(db, "SELECT count(*) FROM products") not in ([], [(0,)]))
     proc.send_signal(signal.SIGTERM)
     _out, err = proc.communicate(timeout=60)
-    assert proc.returncode == 0, err
+    assert proc.returncode == 143, err
     assert "SIGTERM" in err
     saved = state(db)
     assert saved["last_run"]["interrupted"] is True  # type: ignore[index]
@@ -107,7 +107,7 @@ def test_second_sync_is_refused_while_one_runs(tmp_path: Path) -> None:
         finally:
             first.send_signal(signal.SIGTERM)
             first.communicate(timeout=60)
-    assert first.returncode == 0
+    assert first.returncode == 143  # stopped mid-run
     assert query(db, "SELECT count(*) FROM _akeneo_sync_lock") == [(0,)]
 
 

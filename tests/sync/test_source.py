@@ -50,3 +50,27 @@ def test_a_state_from_before_sources_is_adopted(server: EmulatorServer, tmp_path
     again = run_sync(server, dest)
     assert again.mode == "incremental"
     assert "source" in stored_state(dest)
+
+
+def test_the_cli_says_which_akeneo_a_destination_mirrors(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    import subprocess
+    import sys
+
+    dest = str(tmp_path / "dest.db")
+    run_sync(server, dest)
+    with EmulatorServer(EmulatorConfig(port=0, products=50, seed=6)) as other:
+        creds = other.credentials()
+        args = [sys.executable, "-m", "akeneo_sync", "sync", "--to", dest, "-q"]
+        for flag in ("url", "client_id", "client_secret", "username", "password"):
+            args += [f"--{flag.replace('_', '-')}", creds[flag]]
+        refused = subprocess.run(args, capture_output=True, text=True)
+        assert refused.returncode == 2
+        assert refused.stderr.strip() == (
+            f"error: sqlite:///{dest} mirrors {server.url} (as demo), this run reads {other.url} (as "
+            "demo): sync into another destination (or --table-prefix), or give --replace to "
+            "replace its content"
+        )
+        replaced = subprocess.run([*args, "--replace"], capture_output=True, text=True)
+        assert replaced.returncode == 0, replaced.stderr
