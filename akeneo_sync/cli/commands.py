@@ -21,6 +21,7 @@ from akeneo_sync.cli.console import BarProgress, LogProgress, print_summary, set
 from akeneo_sync.cli.options import (
     connection_from,
     connection_options,
+    deletes_option,
     export_options,
     export_options_from,
     output_options,
@@ -156,13 +157,7 @@ def export_command(**kwargs: Any) -> None:
     show_default=True,
     help="Look this far before the last run's start (search index lag, clock skew).",
 )
-@click.option(
-    "--deletes",
-    type=click.Choice(["soft", "hard", "ignore"]),
-    default="soft",
-    show_default=True,
-    help="Deleted upstream: mark deleted_at (soft), remove (hard) or keep (ignore).",
-)
+@deletes_option
 @click.option(
     "--reconcile-every",
     callback=parsed(parse_cadence),

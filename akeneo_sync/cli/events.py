@@ -19,6 +19,7 @@ from akeneo_sync.cli.console import setup_logging
 from akeneo_sync.cli.options import (
     connection_from,
     connection_options,
+    deletes_option,
     export_options,
     export_options_from,
     output_options,
@@ -66,13 +67,7 @@ def _secrets_file(kwargs: dict[str, Any]) -> Path:
     help="Run an incremental sync at start and then this often, to repair what events missed "
     "(0: never).",
 )
-@click.option(
-    "--deletes",
-    type=click.Choice(["soft", "hard", "ignore"]),
-    default="soft",
-    show_default=True,
-    help="Deleted upstream: mark deleted_at (soft), remove (hard) or keep (ignore).",
-)
+@deletes_option
 @click.option("--overlap", default="5m", show_default=True, help="As for sync.")
 @click.option("--spool", type=click.Path(dir_okay=False), help="Spool file (default: beside DEST).")
 @click.option(

@@ -95,6 +95,15 @@ def parsed(parse: Callable[[str], Any]) -> Callable[[click.Context, click.Parame
     return callback
 
 
+deletes_option = click.option(
+    "--deletes",
+    type=click.Choice(["soft", "hard", "ignore"]),
+    default="soft",
+    show_default=True,
+    help="Deleted upstream: mark deleted_at (soft), remove (hard) or keep (ignore).",
+)
+
+
 def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
     """What to read and where to write it: shared by export and sync."""
     for decorator in reversed(

@@ -68,9 +68,9 @@ def test_the_cli_says_which_akeneo_a_destination_mirrors(
         refused = subprocess.run(args, capture_output=True, text=True)
         assert refused.returncode == 2
         assert refused.stderr.strip() == (
-            f"error: sqlite:///{dest} mirrors {server.url} (as demo), this run reads {other.url} (as "
-            "demo): sync into another destination (or --table-prefix), or give --replace to "
-            "replace its content"
+            f"error: sqlite:///{dest} mirrors {server.url} (as demo), this run reads "
+            f"{other.url} (as demo): sync into another destination (or --table-prefix), or give "
+            "--replace to replace its content"
         )
         replaced = subprocess.run([*args, "--replace"], capture_output=True, text=True)
         assert replaced.returncode == 0, replaced.stderr
