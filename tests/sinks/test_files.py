@@ -16,7 +16,8 @@ import pytest
 from akeneo_sync.errors import ConfigError, LockedError
 from akeneo_sync.resources import ATTRIBUTE_OPTIONS, CATEGORIES, FAMILIES, PRODUCTS, Resource
 from akeneo_sync.sinks.base import Sink, SinkContext
-from akeneo_sync.sinks.files import DirectorySink, JsonSink
+from akeneo_sync.sinks.files import DirectorySink
+from akeneo_sync.sinks.onefile import JsonSink
 from akeneo_sync.transform import flatten_product, shape_rows
 
 ATTRS: dict[str, dict[str, Any]] = {
@@ -109,14 +110,51 @@ def as_csv_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def test_json_sink_round_trip_and_state(tmp_path: Path) -> None:
     sink = JsonSink(tmp_path / "catalog.json")
+    assert sink.shape == "document"
     run(sink, PRODUCTS_IN, state={"products": {"cursor": "2024-01-01"}})
+    with open(tmp_path / "catalog.json", encoding="utf-8") as handle:
+        products = json.load(handle)  # what a script of one's own does with it
+    assert products == PRODUCTS_IN
+    assert products[0]["values"]["name"][0]["data"] == "Product 1"
+    assert list(sink.read(PRODUCTS)) == products
+    assert list(sink.read(FAMILIES)) == []
+    assert sink.read_state() == {"products": {"cursor": "2024-01-01"}}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.json", "catalog.state.json"]
+    # One document a line: it streams in, and a diff shows the products that changed.
+    lines = (tmp_path / "catalog.json").read_bytes().splitlines()
+    assert lines[0] == b"[" and lines[-1] == b"]" and len(lines) == len(PRODUCTS_IN) + 2
+
+
+def test_json_flat_keeps_flat_rows(tmp_path: Path) -> None:
+    sink = JsonSink(tmp_path / "catalog.json", flat=True)
+    assert sink.shape == "flat"
+    run(sink, PRODUCTS_IN, state={"run": 1})
     rows = json.loads((tmp_path / "catalog.json").read_text(encoding="utf-8"))
     assert rows == [flatten_product(d, ATTRS) for d in PRODUCTS_IN]
     assert list(sink.read(PRODUCTS)) == rows
-    assert list(sink.read(FAMILIES)) == []
-    assert sink.read_state() == {"products": {"cursor": "2024-01-01"}}
-    assert (tmp_path / "catalog.state.json").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.json", "catalog.state.json"]
+    assert sink.read_state() == {"run": 1}
+
+
+@pytest.mark.parametrize("flat_before", [True, False])
+def test_json_in_the_other_layout_is_replaced_by_a_full_run(
+    tmp_path: Path, flat_before: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file of flat rows (the layout before documents) is never upserted into with documents,
+    nor the reverse: its state is not taken up (so the runner exports everything) and the new
+    file holds this run's rows only, in this sink's layout."""
+    path = tmp_path / "catalog.json"
+    run(JsonSink(path, flat=flat_before), PRODUCTS_IN, state={"run": 1})
+    sink = JsonSink(path, flat=not flat_before)
+    assert sink.read_state() is None
+    assert "exports every product again" in caplog.text
+    run(sink, [product(5)], state={"run": 2})
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    assert rows == ([product(5)] if flat_before else [flatten_product(product(5), ATTRS)])
+    assert sink.read_state() == {"run": 2}
+    again = JsonSink(path, flat=not flat_before)  # now in its layout: a sync upserts into it
+    assert again.read_state() == {"run": 2}
+    run(again, [product(6)])
+    assert [r["uuid"] for r in again.read(PRODUCTS)] == [product(n)["uuid"] for n in (5, 6)]
 
 
 def test_jsonl_keeps_documents_as_given(tmp_path: Path) -> None:
@@ -378,8 +416,8 @@ def test_parquet_without_pyarrow_names_the_extra(
 
 def test_json_sink_reads_and_extends_a_pretty_printed_array(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
-    rows = [flatten_product(d, ATTRS) for d in PRODUCTS_IN]
-    path.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(PRODUCTS_IN, indent=2, ensure_ascii=False), encoding="utf-8")
+    rows = PRODUCTS_IN
     sink = JsonSink(path)
     assert list(sink.read(PRODUCTS)) == rows
     run(sink, [product(5)])
