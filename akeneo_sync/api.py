@@ -40,13 +40,18 @@ async def run_async(
     incremental: bool,
     format: str | None = None,
     table_prefix: str = "",
+    flat: bool = False,
+    raw_cells: bool = False,
     concurrency: int = 4,
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Report:
-    """One run into ``destination`` (a path or URL, as ``--to`` takes it)."""
-    sink = open_sink(destination, format=format, table_prefix=table_prefix)
+    """One run into ``destination`` (a path or URL, as ``--to`` takes it); ``flat``: a ``.json``
+    file of flat product rows; ``raw_cells``: CSV / XLSX text without the formula guard."""
+    sink = open_sink(
+        destination, format=format, table_prefix=table_prefix, flat=flat, raw_cells=raw_cells
+    )
     async with connection.client(concurrency=concurrency, transport=transport) as client:
         return await runner.execute(
             client, sink, options or ExportOptions(), progress, stop, incremental=incremental
@@ -60,7 +65,8 @@ def export(
     **settings: Any,
 ) -> Report:
     """Export everything (resuming an unfinished export) into ``destination``. ``settings``:
-    ``format``, ``table_prefix``, ``concurrency``, ``progress``, ``stop``, ``transport``."""
+    ``format``, ``table_prefix``, ``flat``, ``raw_cells``, ``concurrency``, ``progress``,
+    ``stop``, ``transport``."""
     return asyncio.run(run_async(destination, connection, options, incremental=False, **settings))
 
 

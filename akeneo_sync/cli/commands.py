@@ -126,14 +126,24 @@ def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                 "--to",
                 "destination",
                 required=True,
-                help="catalog.json, a directory, a .db/.sqlite file, sqlite:///, postgresql://, "
-                "mysql://, mongodb://",
+                help="catalog.json, catalog.xlsx, a directory, a .db/.sqlite file, sqlite:///, "
+                "postgresql://, mysql://, mongodb://",
             ),
             click.option(
                 "--format",
                 "file_format",
                 type=click.Choice(list(FORMATS)),
                 help="File format when --to is a directory (default jsonl).",
+            ),
+            click.option(
+                "--flat",
+                is_flag=True,
+                help="catalog.json: Akeneo's flat product rows instead of product documents.",
+            ),
+            click.option(
+                "--raw-cells",
+                is_flag=True,
+                help="CSV, XLSX: no leading ' before text starting with = + - @ (formulas).",
             ),
             click.option(
                 "--labels",
@@ -203,6 +213,7 @@ def export_command(**kwargs: Any) -> None:
     Examples:
       akeneo-sync export --to catalog.db
       akeneo-sync export --to out/ --format csv --labels en_US --channel ecommerce
+      akeneo-sync export --to catalog.xlsx --labels en_US
       akeneo-sync export --to postgresql://me@localhost/shop --families shoes,tshirts
     """
     connection = _connection(kwargs)
@@ -265,7 +276,8 @@ def run_command(
     setup_logging(kwargs["verbose"], kwargs["quiet"])
     err = Console(stderr=True)
     destination = kwargs["destination"]
-    shown = open_sink(destination, format=kwargs.get("file_format")).url  # secrets masked
+    sink_options = {"flat": kwargs.get("flat", False), "raw_cells": kwargs.get("raw_cells", False)}
+    shown = open_sink(destination, format=kwargs.get("file_format"), **sink_options).url  # masked
 
     async def once(stop: asyncio.Event) -> Report:
         with _progress(err, kwargs["quiet"]) as progress:
@@ -276,6 +288,7 @@ def run_command(
                 incremental=incremental,
                 format=kwargs.get("file_format"),
                 table_prefix=kwargs["table_prefix"],
+                **sink_options,
                 concurrency=kwargs["concurrency"],
                 progress=progress,
                 stop=stop,
