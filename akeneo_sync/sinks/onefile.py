@@ -44,8 +44,13 @@ class OneFileSink(FileSink):
         return self.path.parent
 
     @property
+    def _stem(self) -> str:
+        """What the files beside it are named after (``catalog``: ``catalog.state.json``)."""
+        return self.path.stem
+
+    @property
     def state_path(self) -> Path:
-        return self.path.with_name(f"{self.path.stem}.state.json")
+        return self.path.with_name(f"{self._stem}.state.json")
 
     def _lock_name(self) -> str:
         return f".{self.path.name}.lock"
@@ -54,7 +59,7 @@ class OneFileSink(FileSink):
         return f".{self.path.name}.akeneo-sync-work"
 
     def _deletions_name(self) -> str:
-        return f"{self.path.stem}.deletions.jsonl"
+        return f"{self._stem}.deletions.jsonl"
 
 
 class JsonSink(OneFileSink):
@@ -114,6 +119,11 @@ class WorkbookSink(OneFileSink):
         file_format = FORMATS["xlsx"]
         file_format.ensure()  # fail at once, not after an hour of downloading
         super().__init__(path, file_format, raw_cells=raw_cells)
+
+    @property
+    def _stem(self) -> str:
+        # catalog.xlsx.state.json: a catalog.json beside it keeps its own catalog.state.json
+        return self.path.name
 
     def output(self, resource: Resource) -> Path | None:
         return self.path

@@ -15,9 +15,10 @@ import pytest
 
 from akeneo_sync.errors import ConfigError, LockedError
 from akeneo_sync.resources import ATTRIBUTE_OPTIONS, CATEGORIES, FAMILIES, PRODUCTS, Resource
+from akeneo_sync.sinks._xlsx import read_book
 from akeneo_sync.sinks.base import Sink, SinkContext
 from akeneo_sync.sinks.files import DirectorySink
-from akeneo_sync.sinks.onefile import JsonSink
+from akeneo_sync.sinks.onefile import JsonSink, WorkbookSink
 from akeneo_sync.transform import flatten_product, shape_rows
 
 ATTRS: dict[str, dict[str, Any]] = {
@@ -218,7 +219,7 @@ def test_parquet_types_and_round_trip(tmp_path: Path) -> None:
     assert pd.read_parquet(tmp_path / "families.parquet")["labels"].tolist() == ["{}", "[]"]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx"])
 def test_duplicate_writes_are_stored_once_last_wins(tmp_path: Path, fmt: str) -> None:
     sink = DirectorySink(tmp_path, fmt)
     sink.open(CONTEXT)
@@ -231,7 +232,7 @@ def test_duplicate_writes_are_stored_once_last_wins(tmp_path: Path, fmt: str) ->
     assert second == "second version"
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx"])
 def test_sync_upserts_into_previous_output(tmp_path: Path, fmt: str) -> None:
     run(DirectorySink(tmp_path, fmt), PRODUCTS_IN[:2])
     sink = DirectorySink(tmp_path, fmt)
@@ -247,7 +248,7 @@ def test_failed_run_leaves_no_output(tmp_path: Path) -> None:
     assert sink.read_state() is None
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx"])
 def test_failed_run_keeps_previous_complete_output(tmp_path: Path, fmt: str) -> None:
     run(DirectorySink(tmp_path, fmt), PRODUCTS_IN, state={"run": 1})
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
@@ -257,16 +258,13 @@ def test_failed_run_keeps_previous_complete_output(tmp_path: Path, fmt: str) -> 
     assert sink.read_state() == {"run": 1}
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "json"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "json", "xlsx", "workbook"])
 def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> None:
     """What a checkpoint covered survives a failed run (the outputs untouched), what followed
     it does not; the next run starts from it, and finalising removes the work directory."""
     previous = [product(8, select="previous run")]
-    make: Any = (
-        (lambda: JsonSink(tmp_path / "c.json"))
-        if fmt == "json"
-        else lambda: DirectorySink(tmp_path, fmt)
-    )
+    one_file = {"json": lambda: JsonSink(tmp_path / "c.json"), "workbook": _workbook(tmp_path)}
+    make: Any = one_file.get(fmt, lambda: DirectorySink(tmp_path, fmt))
     run(make(), previous, state={"run": 1})
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     killed = make()
@@ -290,8 +288,12 @@ def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> N
     assert [r["uuid"] for r in rows] == [
         d["uuid"] for d in (*previous, *PRODUCTS_IN[:2], product(3))
     ]
-    if fmt in ("csv", "parquet"):  # the columns seen before the checkpoint are still there
+    if fmt in ("csv", "parquet", "xlsx", "workbook"):  # columns seen before the checkpoint
         assert rows[1]["select"] == TRICKY
+
+
+def _workbook(tmp_path: Path) -> Any:
+    return lambda: WorkbookSink(tmp_path / "c.xlsx")
 
 
 def test_a_checkpoint_of_another_format_is_not_resumed(tmp_path: Path) -> None:
@@ -316,7 +318,7 @@ def test_failed_json_run_keeps_previous_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json"]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx"])
 def test_deletions(tmp_path: Path, fmt: str) -> None:
     run(DirectorySink(tmp_path, fmt), PRODUCTS_IN)
     sink = DirectorySink(tmp_path, fmt)
@@ -346,7 +348,7 @@ CATEGORY = {
 }
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
 def test_other_resources_are_stored_flat_and_read_back_as_documents(
     tmp_path: Path, fmt: str
 ) -> None:
@@ -361,6 +363,8 @@ def test_other_resources_are_stored_flat_and_read_back_as_documents(
         text = (tmp_path / "attribute_options.csv").read_bytes().decode("utf-8-sig")
         assert text == 'attribute,code,sort_order,labels\r\ncolor,red,1,"{""en_US"":""Red""}"\r\n'
         stored = next(csv.DictReader((tmp_path / "categories.csv").open(encoding="utf-8-sig")))
+    elif fmt == "xlsx":
+        stored = next(read_book(tmp_path / "categories.xlsx"))
     else:
         stored = pq.read_table(tmp_path / "categories.parquet").to_pylist()[0]
     assert stored["path"] == '["master","men"]' and stored["labels"] == "{}"

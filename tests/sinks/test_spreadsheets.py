@@ -195,7 +195,7 @@ def test_workbook_one_sheet_per_resource_products_first(tmp_path: Path) -> None:
     write(sink, PRODUCTS, products())
     sink.commit({"run": 1})
     sink.close(True)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.state.json", "catalog.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.xlsx", "catalog.xlsx.state.json"]
     book = openpyxl.load_workbook(path, read_only=True)
     assert book.sheetnames == ["products", "attribute_options", "categories"]
     # Other resources: documents with nested fields as JSON text, read back as documents.
@@ -213,13 +213,20 @@ def test_workbook_one_sheet_per_resource_products_first(tmp_path: Path) -> None:
     assert again.read_state() == {"run": 2}
 
 
+def test_a_workbook_and_a_json_file_side_by_side_keep_their_own_state(tmp_path: Path) -> None:
+    run(WorkbookSink(tmp_path / "catalog.xlsx"), products(), state={"run": "xlsx"})
+    run(open_sink(str(tmp_path / "catalog.json")), products(), state={"run": "json"})
+    assert WorkbookSink(tmp_path / "catalog.xlsx").read_state() == {"run": "xlsx"}
+    assert open_sink(str(tmp_path / "catalog.json")).read_state() == {"run": "json"}
+
+
 def test_workbook_failed_run_keeps_previous_file(tmp_path: Path) -> None:
     path = tmp_path / "catalog.xlsx"
     run(WorkbookSink(path), products(), state={"run": 1})
     before = path.read_bytes()
     run(WorkbookSink(path), [product(9)], ok=False)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.state.json", "catalog.xlsx"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.xlsx", "catalog.xlsx.state.json"]
 
 
 def test_xlsx_without_openpyxl_names_the_extra(
