@@ -75,11 +75,11 @@ def decimal_places(text: str) -> int | None:
 
 
 def parse_date(text: str) -> tuple[datetime, str] | None:
-    """An ISO date or date-time (no fraction of a second) as the wall-clock time it shows and
-    what follows it (``""``, ``"Z"``, ``"+01:00"``); the suffix is ``None``-free so the text
-    can be rebuilt: ``"2024-03-02T10:30:00+01:00"`` -> (10:30, ``"+01:00"``). A date alone
-    gives suffix ``"date"``. None for anything else, and before 1900-03-01, where spreadsheets'
-    day numbers are off by one."""
+    """An ISO date or date-time (whole seconds) as the wall-clock time it shows and what the
+    text has after it, to rebuild the text from: ``"2024-03-02T10:30:00+01:00"`` -> (10:30,
+    ``"+01:00"``), ``"...T10:30:00"`` -> ``""``, ``"...Z"`` -> ``"Z"``, a date alone ->
+    ``"date"``. None for anything else, and before 1900-03-01, where spreadsheets' day numbers
+    are off by one."""
     found = _DATE.fullmatch(text)
     if found is None:
         return None

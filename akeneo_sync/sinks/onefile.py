@@ -83,14 +83,17 @@ class JsonSink(OneFileSink):
             # A document always has its ``values`` object; a flat row has scalars only.
             flat = first is not None and not isinstance(first.get("values"), dict)
             self._other_layout = first is not None and flat != self.file_format.flat
-            if self._other_layout:
+            if self._other_layout and flat:
                 log.warning(
-                    "%s holds %s; this run replaces them with %s and exports every product "
-                    "again (%s)",
+                    "%s holds flat product rows (the earlier layout): this run exports every "
+                    "product again as documents and replaces them; --flat keeps flat rows",
                     self.path,
-                    "flat product rows" if flat else "product documents",
-                    "flat rows" if self.file_format.flat else "product documents",
-                    "without --flat for documents" if flat else "--flat keeps flat rows",
+                )
+            elif self._other_layout:
+                log.warning(
+                    "%s holds product documents: this run exports every product again as flat "
+                    "rows (--flat) and replaces them",
+                    self.path,
                 )
         return self._other_layout
 
