@@ -101,7 +101,9 @@ class JsonSink(OneFileSink):
         return () if self.other_layout() else super()._seed(resource)
 
     def read_state(self) -> dict[str, Any] | None:
-        if self.other_layout():  # its state is for rows this run does not keep
+        # Open, for a run: the state of rows in the other layout is not this run's to take up.
+        # Not open (``akeneo-sync state``): what the destination holds, whatever its layout.
+        if self._work is not None and self.other_layout():
             return self._checkpoint_state()
         return super().read_state()
 

@@ -98,6 +98,21 @@ def test_catalog_json_keeps_in_sync(tmp_path: Path) -> None:
     assert live == {p["uuid"]: p for p in fresh}
 
 
+def test_a_catalog_json_of_flat_rows_migrates_to_documents(
+    emulator: EmulatorServer, tmp_path: Path
+) -> None:
+    """The first sync without --flat into a file of flat rows (the earlier layout) is a full run
+    that replaces them with documents; the next one is incremental again."""
+    target = str(tmp_path / "catalog.json")
+    run_export(emulator.url, target, flat=True)
+    assert "values" not in json.loads(Path(target).read_text(encoding="utf-8"))[0]
+    first = _sync(emulator.url, target)
+    assert first.mode == "full"
+    products = json.loads(Path(target).read_text(encoding="utf-8"))
+    assert len(products) == PRODUCTS and all(isinstance(p["values"], dict) for p in products)
+    assert _sync(emulator.url, target).mode == "incremental"
+
+
 def _csv_rows(path: Path) -> list[list[str]]:
     """The header, then the rows by key (two runs write them in the order pages came)."""
     with open(path, encoding="utf-8-sig", newline="") as handle:

@@ -146,9 +146,13 @@ def test_json_in_the_other_layout_is_replaced_by_a_full_run(
     path = tmp_path / "catalog.json"
     run(JsonSink(path, flat=flat_before), PRODUCTS_IN, state={"run": 1})
     sink = JsonSink(path, flat=not flat_before)
-    assert sink.read_state() is None
+    assert sink.read_state() == {"run": 1}  # ``akeneo-sync state``: what the file holds
+    sink.open(CONTEXT)
+    assert sink.read_state() is None  # a run: nothing to take up
     assert "exports every product again" in caplog.text
-    run(sink, [product(5)], state={"run": 2})
+    write(sink, PRODUCTS, [product(5)])
+    sink.commit({"run": 2})
+    sink.close(True)
     rows = json.loads(path.read_text(encoding="utf-8"))
     assert rows == ([product(5)] if flat_before else [flatten_product(product(5), ATTRS)])
     assert sink.read_state() == {"run": 2}
