@@ -41,30 +41,51 @@ async def run_async(
     incremental: bool,
     format: str | None = None,
     table_prefix: str = "",
+    flat: bool = False,
+    raw_cells: bool = False,
     concurrency: int = 4,
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
 ) -> Report:
-    """One run into ``destination`` (a path or URL, as ``--to`` takes it)."""
+    """One run into ``destination`` (a path or URL, as ``--to`` takes it); ``flat``: a ``.json``
+    file of flat product rows; ``raw_cells``: CSV / XLSX text without the formula guard."""
     options = options or ExportOptions()
-    sink = open_destination(destination, format=format, table_prefix=table_prefix)
+    sink = open_destination(
+        destination, format=format, table_prefix=table_prefix, flat=flat, raw_cells=raw_cells
+    )
     async with connection.client(concurrency=concurrency, transport=transport) as client:
         await check_options(client, options)
         return await runner.execute(client, sink, options, progress, stop, incremental=incremental)
 
 
 def open_destination(
-    destination: str, *, format: str | None = None, table_prefix: str = ""
+    destination: str,
+    *,
+    format: str | None = None,
+    table_prefix: str = "",
+    flat: bool = False,
+    raw_cells: bool = False,
 ) -> Sink:
     """The sink for ``destination``, refusing an option that does not apply to it (silently
     ignored, it would leave the user wondering where the CSV files went)."""
-    from akeneo_sync.sinks.files import DirectorySink, JsonSink
+    from akeneo_sync.sinks.files import DirectorySink, FileSink
+    from akeneo_sync.sinks.onefile import JsonSink
 
-    sink = open_sink(destination, format=format, table_prefix=table_prefix)
+    sink = open_sink(
+        destination, format=format, table_prefix=table_prefix, flat=flat, raw_cells=raw_cells
+    )
     directory = isinstance(sink, DirectorySink)
-    files = directory or isinstance(sink, JsonSink)
-    what = "a directory" if directory else "a JSON file" if files else "a database"
+    files = isinstance(sink, FileSink)
+    what = (
+        "a directory"
+        if directory
+        else "a JSON file"
+        if isinstance(sink, JsonSink)
+        else "a workbook"
+        if files
+        else "a database"
+    )
     shown = mask_url(destination)
     if format and not directory:
         raise ConfigError(
@@ -115,7 +136,8 @@ def export(
     **settings: Any,
 ) -> Report:
     """Export everything (resuming an unfinished export) into ``destination``. ``settings``:
-    ``format``, ``table_prefix``, ``concurrency``, ``progress``, ``stop``, ``transport``."""
+    ``format``, ``table_prefix``, ``flat``, ``raw_cells``, ``concurrency``, ``progress``,
+    ``stop``, ``transport``."""
     return asyncio.run(run_async(destination, connection, options, incremental=False, **settings))
 
 

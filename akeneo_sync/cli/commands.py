@@ -141,6 +141,7 @@ def export_command(**kwargs: Any) -> None:
     Examples:
       akeneo-sync export --to catalog.db
       akeneo-sync export --to out/ --format csv --labels en_US --channel ecommerce
+      akeneo-sync export --to catalog.xlsx --labels en_US
       akeneo-sync export --to postgresql://me@localhost/shop --families shoes,tshirts
     """
     connection = connection_from(kwargs)
@@ -203,9 +204,13 @@ def run_command(
     setup_logging(kwargs["verbose"], kwargs["quiet"])
     err = Console(stderr=True)
     destination = kwargs["destination"]
-    sink = api.open_destination(
-        destination, format=kwargs.get("file_format"), table_prefix=kwargs["table_prefix"]
-    )
+    sink_options: dict[str, Any] = {
+        "format": kwargs.get("file_format"),
+        "table_prefix": kwargs["table_prefix"],
+        "flat": kwargs.get("flat", False),
+        "raw_cells": kwargs.get("raw_cells", False),
+    }
+    sink = api.open_destination(destination, **sink_options)
     shown = sink.url  # secrets masked
     interruption = Interruption()
     last: list[Report] = []
@@ -222,8 +227,7 @@ def run_command(
                 connection,
                 options,
                 incremental=incremental,
-                format=kwargs.get("file_format"),
-                table_prefix=kwargs["table_prefix"],
+                **sink_options,
                 concurrency=kwargs["concurrency"],
                 progress=progress,
                 stop=stop,

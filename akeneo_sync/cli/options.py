@@ -112,14 +112,24 @@ def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                 "--to",
                 "destination",
                 required=True,
-                help="catalog.json, a directory, a .db/.sqlite file, sqlite:///, postgresql://, "
-                "mysql://, mongodb://",
+                help="catalog.json, catalog.xlsx, a directory, a .db/.sqlite file, sqlite:///, "
+                "postgresql://, mysql://, mongodb://",
             ),
             click.option(
                 "--format",
                 "file_format",
                 type=click.Choice(list(FORMATS)),
                 help="File format when --to is a directory (default jsonl).",
+            ),
+            click.option(
+                "--flat",
+                is_flag=True,
+                help="catalog.json: Akeneo's flat product rows instead of product documents.",
+            ),
+            click.option(
+                "--raw-cells",
+                is_flag=True,
+                help="CSV, XLSX: no leading ' before text starting with = + - @ (formulas).",
             ),
             click.option(
                 "--labels",

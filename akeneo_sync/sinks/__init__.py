@@ -1,6 +1,8 @@
 """Pick a destination from its URL scheme or file extension: the one registry of sinks.
 
-    open_sink("catalog.json")                          -> JsonSink (flat product rows)
+    open_sink("catalog.json")                          -> JsonSink (product documents)
+    open_sink("catalog.json", flat=True)               -> JsonSink (Akeneo's flat product rows)
+    open_sink("catalog.xlsx")                          -> WorkbookSink (a sheet per resource)
     open_sink("out/", format="csv")                    -> DirectorySink (jsonl by default)
     open_sink("sqlite:///catalog.db") / "x.db"         -> SqlSink on SQLite
     open_sink("postgresql://u:p@host/db?schema=pim")   -> SqlSink on PostgreSQL
@@ -56,6 +58,10 @@ class SinkOptions:
     """The file format of a directory (``FORMATS``; jsonl when None)."""
     table_prefix: str = ""
     """Prefix of the tables / collections of a database."""
+    flat: bool = False
+    """A ``.json`` file of Akeneo's flat product rows instead of product documents."""
+    raw_cells: bool = False
+    """CSV and XLSX: text cells as they are, without the guard against formulas."""
 
 
 SinkFactory = Callable[[str, SinkOptions], Sink]
@@ -92,15 +98,21 @@ def _mongo(dest: str, options: SinkOptions) -> Sink:
 
 
 def _json_file(dest: str, options: SinkOptions) -> Sink:
-    from akeneo_sync.sinks.files import JsonSink
+    from akeneo_sync.sinks.onefile import JsonSink
 
-    return JsonSink(dest)
+    return JsonSink(dest, flat=options.flat)
+
+
+def _workbook(dest: str, options: SinkOptions) -> Sink:
+    from akeneo_sync.sinks.onefile import WorkbookSink
+
+    return WorkbookSink(dest, raw_cells=options.raw_cells)
 
 
 def _directory(dest: str, options: SinkOptions) -> Sink:
     from akeneo_sync.sinks.files import DirectorySink
 
-    return DirectorySink(dest, options.format or "jsonl")
+    return DirectorySink(dest, options.format or "jsonl", raw_cells=options.raw_cells)
 
 
 SCHEMES: dict[str, SinkFactory] = {
@@ -118,13 +130,23 @@ EXTENSIONS: dict[str, SinkFactory] = {
     ".sqlite": _sqlite_file,
     ".sqlite3": _sqlite_file,
     ".json": _json_file,
+    ".xlsx": _workbook,
 }
 """The end of a file name (no scheme) -> the factory of its sink; other paths are directories."""
 
 
-def open_sink(dest: str, *, format: str | None = None, table_prefix: str = "") -> Sink:
+def open_sink(
+    dest: str,
+    *,
+    format: str | None = None,
+    table_prefix: str = "",
+    flat: bool = False,
+    raw_cells: bool = False,
+) -> Sink:
     """The sink for ``dest``; nothing is opened or created until ``sink.open(context)``."""
-    options = SinkOptions(format, table_prefix)
+    options = SinkOptions(format, table_prefix, flat, raw_cells)
+    if flat and not dest.lower().endswith(".json"):
+        raise ConfigError(f"--flat is for a .json file; {mask_url(dest)} is none")
     scheme = urlsplit(dest).scheme.lower() if "://" in dest else ""
     if scheme:
         factory = SCHEMES.get(scheme)
@@ -140,7 +162,7 @@ def open_sink(dest: str, *, format: str | None = None, table_prefix: str = "") -
     _, ext = os.path.splitext(dest.rstrip("/\\"))
     if ext and not os.path.isdir(dest):
         raise ConfigError(
-            f"cannot tell which destination {dest!r} is: use a .json file, a directory "
-            "(with --format jsonl/csv/parquet), a .db/.sqlite file or a database URL"
+            f"cannot tell which destination {dest!r} is: use a .json or .xlsx file, a directory "
+            f"(with --format {'/'.join(FORMATS)}), a .db/.sqlite file or a database URL"
         )
     return _directory(dest, options)

@@ -18,21 +18,12 @@ from typing import Any
 import orjson
 
 from akeneo_sync.resources import Resource
+from akeneo_sync.sinks import _cells
 from akeneo_sync.sinks.base import Doc, Key
 
 
 def _json(data: Any) -> str:
     return orjson.dumps(data).decode()
-
-
-def _type_name(value: Any) -> str:
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int):
-        return "int" if -(2**63) <= value < 2**63 else "str"
-    if isinstance(value, float):
-        return "float"
-    return "str"
 
 
 def table_exists(db: sqlite3.Connection, name: str) -> bool:
@@ -95,7 +86,7 @@ class WorkDb:
 
 class Index:
     """Rows of one resource by key, in first-write order, on disk; with ``track``, the columns
-    and value types seen, from which a flat file takes its header and its column types."""
+    and the kinds of values seen, from which a flat file takes its header and column types."""
 
     def __init__(self, db: sqlite3.Connection, resource: Resource, *, track: bool) -> None:
         self.db = db
@@ -103,7 +94,8 @@ class Index:
         self.track = track
         name = self.table_name(resource)
         self.table = f'"{name}"'
-        # column -> types seen, for the CSV header and the Parquet schema (bounded by columns)
+        # column -> kinds seen (``_cells.kind``), for the header of a flat file, the Parquet
+        # schema and the typed cells of a workbook (bounded by the columns)
         self.columns: dict[str, set[str]] = {}
         # columns a flat row puts among its properties though they are none: the identifier
         # attribute's (``sku``...), second in a product row
@@ -133,7 +125,7 @@ class Index:
             for name, value in row.items():
                 types = self.columns.setdefault(name, set())
                 if value is not None:
-                    types.add(_type_name(value))
+                    types.add(_cells.kind(value))
             if properties is not None:
                 second = next(itertools.islice(row, 1, 2), None)
                 if second is not None and second not in properties:

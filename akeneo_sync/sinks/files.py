@@ -1,9 +1,12 @@
-"""File destinations: one JSON array of flat products, or a directory of one file per resource.
+"""File destinations: the lifecycle they share, and a directory of one file per resource (the
+destinations that are one file, ``catalog.json`` and ``catalog.xlsx``, are in ``onefile.py``).
 
 The lifecycle is here; how rows are written to a file and read back is the file format's
-(``formats.py``: ``FORMATS`` for a directory, ``JSON_ARRAY`` for the ``.json`` file). The sink's
-shape follows its format: a flat one is given Akeneo's flat rows of products and models, and
-documents of the rest, which the format encodes (and ``read`` decodes back to documents).
+(``formats.py``). The sink's shape follows its format: a flat one is given Akeneo's flat rows
+of products and models, and documents of the rest, which the format encodes (and ``read``
+decodes back to documents). In a format people open in a spreadsheet (CSV, XLSX), text that a
+spreadsheet would run as a formula gets a leading ``'`` on the way out, taken off on the way
+back in (``_cells``), unless the sink was asked for raw cells.
 
 Every write goes to an on-disk index (``_workindex.py``: SQLite, in a hidden work directory inside
 the destination) keyed by the resource key, so a row written twice is stored once and memory does
@@ -22,10 +25,11 @@ gives that checkpoint's state, so the runner resumes where it was. Finalisation 
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import sqlite3
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -33,11 +37,12 @@ from typing import Any
 import orjson
 
 from akeneo_sync.errors import ConfigError
-from akeneo_sync.resources import PRODUCTS, Resource, Shape
+from akeneo_sync.resources import Resource, Shape
 from akeneo_sync.sinks import _atomic
+from akeneo_sync.sinks._cells import guard_row, unguard_row
 from akeneo_sync.sinks._workindex import Index, WorkDb
 from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext, ValueRow
-from akeneo_sync.sinks.formats import FORMATS, JSON_ARRAY, FileFormat
+from akeneo_sync.sinks.formats import FORMATS, FileFormat, StoredRows
 
 STATE_FILE = ".akeneo-sync-state.json"
 WORK_DIR = ".akeneo-sync-work"
@@ -50,15 +55,40 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class _FileSink(Sink):
+def _batches(rows: Iterable[Doc]) -> Iterator[list[Doc]]:
+    it = iter(rows)
+    while batch := list(itertools.islice(it, _BATCH)):
+        yield batch
+
+
+class _Guarded:
+    """Stored rows on their way to a spreadsheet: formulas neutralised (``_cells.guard``)."""
+
+    def __init__(self, rows: StoredRows) -> None:
+        self.rows = rows
+        self.resource = rows.resource
+        self.columns = rows.columns
+
+    def header(self) -> list[str]:
+        return self.rows.header()
+
+    def __iter__(self) -> Iterator[Doc]:
+        return map(guard_row, self.rows)
+
+
+class FileSink(Sink):
     """Shared lifecycle: lock, index, deletions, atomic finalisation with the state file; how
     rows are written and read is its ``file_format``'s (``formats.py``)."""
 
-    def __init__(self, path: str | Path, file_format: FileFormat) -> None:
+    def __init__(
+        self, path: str | Path, file_format: FileFormat, *, raw_cells: bool = False
+    ) -> None:
         self.path = Path(path)
         self.url = str(path)
         self.file_format = file_format
         self.shape: Shape = "flat" if file_format.flat else "document"
+        self.guarded = file_format.spreadsheet and not raw_cells
+        """Text cells guarded against formulas (a spreadsheet format, no ``raw_cells``)."""
         self._work: Path | None = None
         self._db: sqlite3.Connection | None = None
         self._workdb: WorkDb | None = None
@@ -90,6 +120,34 @@ class _FileSink(Sink):
 
     def _deletions_name(self) -> str:
         return DELETIONS_FILE
+
+    def _read_output(self, resource: Resource, path: Path) -> Iterator[Doc]:
+        """The rows of ``resource`` in its output file ``path``, as the format stores them."""
+        return self.file_format.read(path)
+
+    def _seed(self, resource: Resource) -> Iterable[Doc]:
+        """What a run upserts into: the previous complete output of ``resource``."""
+        return self._stored(resource)
+
+    def _outputs(self) -> dict[Path, list[Index]]:
+        """Each file to write at finalisation, with the indexes it holds (one by default)."""
+        out: dict[Path, list[Index]] = {}
+        for index in self._indexes.values():
+            target = self.output(index.resource)
+            assert target is not None  # only stored resources get an index
+            out.setdefault(target, []).append(index)
+        return out
+
+    def _write_output(self, target: Path, rows: list[StoredRows]) -> None:
+        self.file_format.write(target, rows[0])
+
+    def _stored(self, resource: Resource) -> Iterator[Doc]:
+        """The rows of ``resource``'s output as they were before the guard (none without)."""
+        path = self.output(resource)
+        if path is None or not path.exists():
+            return
+        rows = self._read_output(resource, path)
+        yield from map(unguard_row, rows) if self.guarded else rows
 
     # -- lifecycle ---------------------------------------------------------------------------
     def open(self, context: SinkContext) -> None:
@@ -129,16 +187,10 @@ class _FileSink(Sink):
                 raise RuntimeError(f"{type(self).__name__}.open() was not called")
             track = self.file_format.flat
             index = self._indexes[resource.name] = Index(self._db, resource, track=track)
-            previous = self.output(resource)
-            if not index.resumed and previous is not None and previous.exists():
+            if not index.resumed:
                 # Start from the last complete output, as stored: a sync upserts into it.
-                batch: list[Doc] = []
-                for row in self.file_format.read(previous):
-                    batch.append(row)
-                    if len(batch) >= _BATCH:
-                        index.upsert(batch)
-                        batch = []
-                index.upsert(batch)
+                for batch in _batches(self._seed(resource)):
+                    index.upsert(batch)
         return index
 
     def write(
@@ -182,12 +234,11 @@ class _FileSink(Sink):
             raise RuntimeError(f"{type(self).__name__}.open() was not called")
         staged: list[tuple[Path, Path]] = []
         try:
-            for index in self._indexes.values():
-                target = self.output(index.resource)
-                assert target is not None  # only stored resources get an index
+            for target, indexes in self._outputs().items():
                 tmp = _atomic.temp_path(target)
                 staged.append((tmp, target))
-                self.file_format.write(tmp, index)
+                rows: list[StoredRows] = list(indexes)
+                self._write_output(tmp, [_Guarded(r) for r in rows] if self.guarded else rows)
                 _atomic.fsync_file(tmp)
             if self._deletions:
                 target = self.directory / self._deletions_name()
@@ -239,7 +290,12 @@ class _FileSink(Sink):
             self._lock = None
 
     def read_state(self) -> dict[str, Any] | None:
-        if self._resumed is not None:  # newer than the state file, which the outputs match
+        return self._checkpoint_state() or self._state_file()
+
+    def _checkpoint_state(self) -> dict[str, Any] | None:
+        """The state of the last checkpoint of a run that did not finish, if any: newer than
+        the state file, which the outputs match."""
+        if self._resumed is not None:
             return dict(self._resumed)
         work = self.directory / self._work_name() / "index.sqlite"
         if self._work is None and work.exists():  # not open (``akeneo-sync state``)
@@ -248,6 +304,9 @@ class _FileSink(Sink):
                 peek.db.close()
             if last is not None:
                 return last[0]
+        return None
+
+    def _state_file(self) -> dict[str, Any] | None:
         if not self.state_path.exists():
             return None
         state = orjson.loads(self.state_path.read_bytes())
@@ -256,54 +315,24 @@ class _FileSink(Sink):
     def read(self, resource: Resource) -> Iterator[Doc]:
         """Products and models as stored (flat rows in a flat format), every other resource
         as documents (its stored rows decoded)."""
-        path = self.output(resource)
-        if path is None or not path.exists():
-            return
         decode = self.file_format.decode
         if decode is None or resource.flat_properties is not None:
-            yield from self.file_format.read(path)
+            yield from self._stored(resource)
         else:
-            for row in self.file_format.read(path):
+            for row in self._stored(resource):
                 yield decode(resource, row)
 
 
-class JsonSink(_FileSink):
-    """``catalog.json``: one JSON array of flat product rows; other resources are ignored."""
-
-    def __init__(self, path: str | Path) -> None:
-        super().__init__(path, JSON_ARRAY)
-
-    @property
-    def directory(self) -> Path:
-        return self.path.parent
-
-    @property
-    def state_path(self) -> Path:
-        return self.path.with_name(f"{self.path.stem}.state.json")
-
-    def _lock_name(self) -> str:
-        return f".{self.path.name}.lock"
-
-    def _work_name(self) -> str:
-        return f".{self.path.name}.akeneo-sync-work"
-
-    def _deletions_name(self) -> str:
-        return f"{self.path.stem}.deletions.jsonl"
-
-    def output(self, resource: Resource) -> Path | None:
-        return self.path if resource.name == PRODUCTS.name else None
-
-
-class DirectorySink(_FileSink):
+class DirectorySink(FileSink):
     """A directory with one ``<resource>.<extension>`` file per resource, in one of
     ``FORMATS``; its shape is ``flat`` for a flat format, else ``document``."""
 
-    def __init__(self, path: str | Path, format: str = "jsonl") -> None:
+    def __init__(self, path: str | Path, format: str = "jsonl", *, raw_cells: bool = False) -> None:
         file_format = FORMATS.get(format)
         if file_format is None:
             raise ConfigError(f"unknown file format {format!r}; choose one of {', '.join(FORMATS)}")
         file_format.ensure()  # fail at once, not after an hour of downloading
-        super().__init__(path, file_format)
+        super().__init__(path, file_format, raw_cells=raw_cells)
         self.format = format
 
     @property

@@ -1,14 +1,17 @@
 """File formats: the one registry of how a file sink writes and reads its files.
 
     FORMATS["csv"]   -> FileFormat("csv", ".csv", flat=True, write=..., read=...)
-    JSON_ARRAY       -> the ``catalog.json`` file: one JSON array of flat product rows
+    JSON_ARRAY       -> the ``catalog.json`` file: one JSON array of product documents
+    JSON_FLAT        -> the same file with flat product rows (``--flat``)
 
 A format says whether it is *flat* and how its rows are written and read back. A flat format
 stores products and product models as Akeneo's flat rows (shaped by the runner) and every other
 resource as its documents with anything nested (labels, lists, objects) as compact JSON text,
 so ``{}`` and ``[]`` stay distinct; ``decode`` turns such a stored row back into the document,
 as far as the format keeps types (CSV keeps none but those of the resource's typed columns).
-A format that is not flat (JSONL) stores the documents as they are.
+A format that is not flat (JSONL, the JSON array) stores the documents as they are. A format
+people open in a spreadsheet (CSV, XLSX) has its text cells guarded against formulas by the
+sink (``_cells.py``).
 
 Adding a format is one section below and one line in ``FORMATS``; ``DirectorySink`` and the
 CLI's ``--format`` choices read it.
@@ -27,6 +30,7 @@ import orjson
 
 from akeneo_sync.errors import MissingDependencyError
 from akeneo_sync.resources import Resource
+from akeneo_sync.sinks import _xlsx
 from akeneo_sync.sinks.base import Doc
 
 _BATCH = 5000
@@ -35,8 +39,10 @@ _BATCH = 5000
 class StoredRows(Protocol):
     """The rows of one resource as a file sink holds them before writing its file."""
 
+    resource: Resource
     columns: dict[str, set[str]]
-    """Column -> the type names of its values (``bool``, ``int``, ``float``, ``str``)."""
+    """Column -> the kinds of its values (``_cells.kind``: ``bool``, ``int``, ``float``,
+    ``decimal``, ``date``, ``str``)."""
 
     def header(self) -> list[str]: ...
 
@@ -65,6 +71,8 @@ class FileFormat:
     """A stored row of a document back to the document; None: it is one."""
     ensure: Callable[[], object] = _nothing
     """Raises ``MissingDependencyError`` when the library the format needs is missing."""
+    spreadsheet: bool = False
+    """Opened in spreadsheets: text a spreadsheet would run as a formula is guarded."""
 
 
 # -- documents in flat files ---------------------------------------------------------------------
@@ -239,6 +247,17 @@ def _read_parquet(path: Path) -> Iterator[Doc]:
         yield from batch.to_pylist()
 
 
+# -- xlsx: one sheet per resource (``_xlsx.py``) ---------------------------------------------------
+
+
+def _write_xlsx(target: Path, rows: StoredRows) -> None:
+    _xlsx.write_book(target, [rows])
+
+
+def _read_xlsx(path: Path) -> Iterator[Doc]:
+    return _xlsx.read_book(path)
+
+
 # -- the registry --------------------------------------------------------------------------------
 
 FORMATS: dict[str, FileFormat] = {
@@ -251,6 +270,7 @@ FORMATS: dict[str, FileFormat] = {
         read=_read_csv,
         encode=encode_document,
         decode=_decode_csv,
+        spreadsheet=True,
     ),
     "parquet": FileFormat(
         "parquet",
@@ -262,11 +282,24 @@ FORMATS: dict[str, FileFormat] = {
         decode=decode_document,
         ensure=_pyarrow,
     ),
+    "xlsx": FileFormat(
+        "xlsx",
+        ".xlsx",
+        flat=True,
+        write=_write_xlsx,
+        read=_read_xlsx,
+        encode=encode_document,
+        decode=decode_document,  # booleans, numbers and dates keep their type in a workbook
+        ensure=_xlsx.openpyxl,
+        spreadsheet=True,
+    ),
 }
 """The formats of a directory destination (``--format``), by name; jsonl is the default."""
 
-JSON_ARRAY = FileFormat(
-    "json",
+JSON_ARRAY = FileFormat("json", ".json", flat=False, write=_write_json_array, read=_read_json_array)
+"""The ``catalog.json`` destination: one JSON array of product documents, one a line."""
+JSON_FLAT = FileFormat(
+    "json-flat",
     ".json",
     flat=True,
     write=_write_json_array,
@@ -274,4 +307,4 @@ JSON_ARRAY = FileFormat(
     encode=encode_document,
     decode=decode_document,
 )
-"""The ``catalog.json`` destination: one JSON array of flat product rows, one row a line."""
+"""``catalog.json --flat``: one JSON array of Akeneo's flat product rows, one a line."""

@@ -28,11 +28,13 @@ def oracle(emulator: EmulatorServer) -> Oracle:
 
 def run_export(url: str, dest: str, **options: Any) -> Report:
     fmt = options.pop("format", None)
+    flat = options.pop("flat", False)
 
     async def go() -> Report:
         async with AkeneoClient(
             url, client_id="demo", client_secret="demo-secret", username="demo", password="demo"
         ) as client:
-            return await export(client, open_sink(dest, format=fmt), ExportOptions(**options))
+            sink = open_sink(dest, format=fmt, flat=flat)
+            return await export(client, sink, ExportOptions(**options))
 
     return asyncio.run(go())

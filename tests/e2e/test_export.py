@@ -10,7 +10,9 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
+from akeneo_sync import resources as res
 from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
+from akeneo_sync.sinks import open_sink
 from tests.e2e.conftest import PRODUCTS, run_export
 from tests.oracle import Oracle, without_labels
 
@@ -149,11 +151,11 @@ def test_parquet_directory(emulator: EmulatorServer, oracle: Oracle, tmp_path: P
     assert str(table.schema.field("enabled").type) == "bool"
 
 
-def test_json_file_is_one_array_of_flat_products(
+def test_json_file_with_flat_is_one_array_of_flat_products(
     emulator: EmulatorServer, oracle: Oracle, tmp_path: Path
 ) -> None:
     target = tmp_path / "catalog.json"
-    run_export(emulator.url, str(target))
+    run_export(emulator.url, str(target), flat=True)
     rows = json.loads(target.read_text(encoding="utf-8"))
     assert isinstance(rows, list) and len(rows) == PRODUCTS
     assert sorted(r["uuid"] for r in rows) == sorted(oracle.products())
@@ -301,23 +303,27 @@ def _cell(values: dict, code: str, locale: str | None = None) -> str | None:
 def test_every_format_carries_the_merged_chain(
     emulator: EmulatorServer, oracle: Oracle, tmp_path: Path, variant_values: str
 ) -> None:
-    """JSONL documents, CSV and Parquet cells and the JSON array hold each variant's inherited
-    values, whether or not the server merged them."""
+    """JSONL documents, the JSON array, CSV, Parquet and XLSX cells and the flat JSON array
+    hold each variant's inherited values, whether or not the server merged them."""
     oracle.set_faults(variant_values=variant_values)
     try:
         run_export(emulator.url, str(tmp_path / "jsonl"), labels="en_US")
         run_export(emulator.url, str(tmp_path / "csv"), format="csv")
         run_export(emulator.url, str(tmp_path / "pq"), format="parquet")
-        run_export(emulator.url, str(tmp_path / "c.json"))
+        run_export(emulator.url, str(tmp_path / "c.json"), flat=True)
+        run_export(emulator.url, str(tmp_path / "docs.json"), labels="en_US")
+        run_export(emulator.url, str(tmp_path / "xlsx"), format="xlsx")
     finally:
         oracle.set_faults(variant_values="merged")
     expected = oracle.products()
 
     docs = [json.loads(line) for line in (tmp_path / "jsonl" / "products.jsonl").open()]
-    assert sorted(d["uuid"] for d in docs) == sorted(expected)
-    for doc in docs:
-        assert without_labels(doc["values"]) == expected[doc["uuid"]]["values"]
-        assert sorted(doc["categories"]) == sorted(expected[doc["uuid"]]["categories"])
+    array = json.loads((tmp_path / "docs.json").read_text(encoding="utf-8"))
+    for kind, documents in {"jsonl": docs, "json": array}.items():
+        assert sorted(d["uuid"] for d in documents) == sorted(expected), kind
+        for doc in documents:
+            assert without_labels(doc["values"]) == expected[doc["uuid"]]["values"], kind
+            assert sorted(doc["categories"]) == sorted(expected[doc["uuid"]]["categories"])
 
     frame = pd.read_csv(tmp_path / "csv" / "products.csv", encoding="utf-8-sig", dtype=str)
     table = pq.read_table(tmp_path / "pq" / "products.parquet").to_pylist()
@@ -328,6 +334,7 @@ def test_every_format_carries_the_merged_chain(
         ],
         "parquet": table,
         "json": rows,
+        "xlsx": list(open_sink(str(tmp_path / "xlsx"), format="xlsx").read(res.PRODUCTS)),
     }
     for kind, flat in flat_sets.items():
         assert len(flat) == PRODUCTS, kind

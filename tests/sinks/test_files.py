@@ -15,8 +15,10 @@ import pytest
 
 from akeneo_sync.errors import ConfigError, LockedError
 from akeneo_sync.resources import ATTRIBUTE_OPTIONS, CATEGORIES, FAMILIES, PRODUCTS, Resource
+from akeneo_sync.sinks._xlsx import read_book
 from akeneo_sync.sinks.base import Sink, SinkContext
-from akeneo_sync.sinks.files import DirectorySink, JsonSink
+from akeneo_sync.sinks.files import DirectorySink
+from akeneo_sync.sinks.onefile import JsonSink, WorkbookSink
 from akeneo_sync.transform import flatten_product, shape_rows
 
 ATTRS: dict[str, dict[str, Any]] = {
@@ -109,14 +111,55 @@ def as_csv_text(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def test_json_sink_round_trip_and_state(tmp_path: Path) -> None:
     sink = JsonSink(tmp_path / "catalog.json")
+    assert sink.shape == "document"
     run(sink, PRODUCTS_IN, state={"products": {"cursor": "2024-01-01"}})
+    with open(tmp_path / "catalog.json", encoding="utf-8") as handle:
+        products = json.load(handle)  # what a script of one's own does with it
+    assert products == PRODUCTS_IN
+    assert products[0]["values"]["name"][0]["data"] == "Product 1"
+    assert list(sink.read(PRODUCTS)) == products
+    assert list(sink.read(FAMILIES)) == []
+    assert sink.read_state() == {"products": {"cursor": "2024-01-01"}}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.json", "catalog.state.json"]
+    # One document a line: it streams in, and a diff shows the products that changed.
+    lines = (tmp_path / "catalog.json").read_bytes().splitlines()
+    assert lines[0] == b"[" and lines[-1] == b"]" and len(lines) == len(PRODUCTS_IN) + 2
+
+
+def test_json_flat_keeps_flat_rows(tmp_path: Path) -> None:
+    sink = JsonSink(tmp_path / "catalog.json", flat=True)
+    assert sink.shape == "flat"
+    run(sink, PRODUCTS_IN, state={"run": 1})
     rows = json.loads((tmp_path / "catalog.json").read_text(encoding="utf-8"))
     assert rows == [flatten_product(d, ATTRS) for d in PRODUCTS_IN]
     assert list(sink.read(PRODUCTS)) == rows
-    assert list(sink.read(FAMILIES)) == []
-    assert sink.read_state() == {"products": {"cursor": "2024-01-01"}}
-    assert (tmp_path / "catalog.state.json").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["catalog.json", "catalog.state.json"]
+    assert sink.read_state() == {"run": 1}
+
+
+@pytest.mark.parametrize("flat_before", [True, False])
+def test_json_in_the_other_layout_is_replaced_by_a_full_run(
+    tmp_path: Path, flat_before: bool, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file of flat rows (the layout before documents) is never upserted into with documents,
+    nor the reverse: its state is not taken up (so the runner exports everything) and the new
+    file holds this run's rows only, in this sink's layout."""
+    path = tmp_path / "catalog.json"
+    run(JsonSink(path, flat=flat_before), PRODUCTS_IN, state={"run": 1})
+    sink = JsonSink(path, flat=not flat_before)
+    assert sink.read_state() == {"run": 1}  # ``akeneo-sync state``: what the file holds
+    sink.open(CONTEXT)
+    assert sink.read_state() is None  # a run: nothing to take up
+    assert "exports every product again" in caplog.text
+    write(sink, PRODUCTS, [product(5)])
+    sink.commit({"run": 2})
+    sink.close(True)
+    rows = json.loads(path.read_text(encoding="utf-8"))
+    assert rows == ([product(5)] if flat_before else [flatten_product(product(5), ATTRS)])
+    assert sink.read_state() == {"run": 2}
+    again = JsonSink(path, flat=not flat_before)  # now in its layout: a sync upserts into it
+    assert again.read_state() == {"run": 2}
+    run(again, [product(6)])
+    assert [r["uuid"] for r in again.read(PRODUCTS)] == [product(n)["uuid"] for n in (5, 6)]
 
 
 def test_jsonl_keeps_documents_as_given(tmp_path: Path) -> None:
@@ -180,7 +223,7 @@ def test_parquet_types_and_round_trip(tmp_path: Path) -> None:
     assert pd.read_parquet(tmp_path / "families.parquet")["labels"].tolist() == ["{}", "[]"]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx"])
 def test_duplicate_writes_are_stored_once_last_wins(tmp_path: Path, fmt: str) -> None:
     sink = DirectorySink(tmp_path, fmt)
     sink.open(CONTEXT)
@@ -193,7 +236,7 @@ def test_duplicate_writes_are_stored_once_last_wins(tmp_path: Path, fmt: str) ->
     assert second == "second version"
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx"])
 def test_sync_upserts_into_previous_output(tmp_path: Path, fmt: str) -> None:
     run(DirectorySink(tmp_path, fmt), PRODUCTS_IN[:2])
     sink = DirectorySink(tmp_path, fmt)
@@ -209,7 +252,7 @@ def test_failed_run_leaves_no_output(tmp_path: Path) -> None:
     assert sink.read_state() is None
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "xlsx"])
 def test_failed_run_keeps_previous_complete_output(tmp_path: Path, fmt: str) -> None:
     run(DirectorySink(tmp_path, fmt), PRODUCTS_IN, state={"run": 1})
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
@@ -219,16 +262,13 @@ def test_failed_run_keeps_previous_complete_output(tmp_path: Path, fmt: str) -> 
     assert sink.read_state() == {"run": 1}
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "json"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "json", "xlsx", "workbook"])
 def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> None:
     """What a checkpoint covered survives a failed run (the outputs untouched), what followed
     it does not; the next run starts from it, and finalising removes the work directory."""
     previous = [product(8, select="previous run")]
-    make: Any = (
-        (lambda: JsonSink(tmp_path / "c.json"))
-        if fmt == "json"
-        else lambda: DirectorySink(tmp_path, fmt)
-    )
+    one_file = {"json": lambda: JsonSink(tmp_path / "c.json"), "workbook": _workbook(tmp_path)}
+    make: Any = one_file.get(fmt, lambda: DirectorySink(tmp_path, fmt))
     run(make(), previous, state={"run": 1})
     before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     killed = make()
@@ -252,8 +292,12 @@ def test_a_failed_run_resumes_from_its_checkpoint(tmp_path: Path, fmt: str) -> N
     assert [r["uuid"] for r in rows] == [
         d["uuid"] for d in (*previous, *PRODUCTS_IN[:2], product(3))
     ]
-    if fmt in ("csv", "parquet"):  # the columns seen before the checkpoint are still there
+    if fmt in ("csv", "parquet", "xlsx", "workbook"):  # columns seen before the checkpoint
         assert rows[1]["select"] == TRICKY
+
+
+def _workbook(tmp_path: Path) -> Any:
+    return lambda: WorkbookSink(tmp_path / "c.xlsx")
 
 
 def test_a_checkpoint_of_another_format_is_not_resumed(tmp_path: Path) -> None:
@@ -278,7 +322,7 @@ def test_failed_json_run_keeps_previous_file(tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.json"]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xlsx"])
 def test_deletions(tmp_path: Path, fmt: str) -> None:
     run(DirectorySink(tmp_path, fmt), PRODUCTS_IN)
     sink = DirectorySink(tmp_path, fmt)
@@ -308,7 +352,7 @@ CATEGORY = {
 }
 
 
-@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "xlsx"])
 def test_other_resources_are_stored_flat_and_read_back_as_documents(
     tmp_path: Path, fmt: str
 ) -> None:
@@ -323,6 +367,8 @@ def test_other_resources_are_stored_flat_and_read_back_as_documents(
         text = (tmp_path / "attribute_options.csv").read_bytes().decode("utf-8-sig")
         assert text == 'attribute,code,sort_order,labels\r\ncolor,red,1,"{""en_US"":""Red""}"\r\n'
         stored = next(csv.DictReader((tmp_path / "categories.csv").open(encoding="utf-8-sig")))
+    elif fmt == "xlsx":
+        stored = next(read_book(tmp_path / "categories.xlsx"))
     else:
         stored = pq.read_table(tmp_path / "categories.parquet").to_pylist()[0]
     assert stored["path"] == '["master","men"]' and stored["labels"] == "{}"
@@ -378,8 +424,8 @@ def test_parquet_without_pyarrow_names_the_extra(
 
 def test_json_sink_reads_and_extends_a_pretty_printed_array(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
-    rows = [flatten_product(d, ATTRS) for d in PRODUCTS_IN]
-    path.write_text(json.dumps(rows, indent=2, ensure_ascii=False), encoding="utf-8")
+    path.write_text(json.dumps(PRODUCTS_IN, indent=2, ensure_ascii=False), encoding="utf-8")
+    rows = PRODUCTS_IN
     sink = JsonSink(path)
     assert list(sink.read(PRODUCTS)) == rows
     run(sink, [product(5)])
