@@ -149,6 +149,21 @@ def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             click.option("--enabled-only", is_flag=True, help="Skip disabled products."),
             click.option("--updated-since", help="Products updated after this ISO date/time."),
             click.option(
+                "--attributes",
+                help="Comma-separated attribute codes: only their values are asked for "
+                "(products and models; list the identifier, e.g. sku,name,price).",
+            ),
+            click.option(
+                "--with-completenesses",
+                is_flag=True,
+                help="Products carry Akeneo's completeness per channel and locale.",
+            ),
+            click.option(
+                "--with-quality-scores",
+                is_flag=True,
+                help="Products and models carry Akeneo's quality scores (A-E).",
+            ),
+            click.option(
                 "--media",
                 "media_dir",
                 type=click.Path(file_okay=False),
@@ -175,6 +190,9 @@ def _export_options(kwargs: dict[str, Any]) -> ExportOptions:
             categories=_csv(kwargs["categories"]),
             enabled_only=kwargs["enabled_only"],
             updated_since=_since(kwargs["updated_since"]),
+            attributes=_csv(kwargs["attributes"]),
+            with_completenesses=kwargs["with_completenesses"],
+            with_quality_scores=kwargs["with_quality_scores"],
         ),
         labels=kwargs["labels"],
         media_dir=Path(kwargs["media_dir"]) if kwargs["media_dir"] else None,
