@@ -44,12 +44,20 @@ async def run_async(
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    kind: str | None = None,
 ) -> Report:
-    """One run into ``destination`` (a path or URL, as ``--to`` takes it)."""
+    """One run into ``destination`` (a path or URL, as ``--to`` takes it); ``kind`` names it
+    in the run history (``sync`` or ``export``; by default from ``incremental``)."""
     sink = open_sink(destination, format=format, table_prefix=table_prefix)
     async with connection.client(concurrency=concurrency, transport=transport) as client:
         return await runner.execute(
-            client, sink, options or ExportOptions(), progress, stop, incremental=incremental
+            client,
+            sink,
+            options or ExportOptions(),
+            progress,
+            stop,
+            incremental=incremental,
+            kind=kind,
         )
 
 
@@ -73,6 +81,7 @@ def sync(
     **settings: Any,
 ) -> Report:
     """The first run (or ``full``) exports everything, later ones read only what changed."""
+    settings.setdefault("kind", "sync")
     return asyncio.run(
         run_async(destination, connection, options, incremental=not full, **settings)
     )

@@ -269,7 +269,9 @@ def sync_command(**kwargs: Any) -> None:
     options.deletes = kwargs["deletes"]
     options.reconcile_every = parse_cadence(kwargs["reconcile_every"])
     every = parse_duration(kwargs["every"]) if kwargs["every"] else None
-    run_command(connection, kwargs, options, incremental=not kwargs["full"], every=every)
+    run_command(
+        connection, kwargs, options, incremental=not kwargs["full"], every=every, kind="sync"
+    )
 
 
 def run_command(
@@ -279,6 +281,7 @@ def run_command(
     *,
     incremental: bool,
     every: timedelta | None = None,
+    kind: str = "export",
 ) -> None:
     setup_logging(kwargs["verbose"], kwargs["quiet"])
     err = Console(stderr=True)
@@ -297,6 +300,7 @@ def run_command(
                 concurrency=kwargs["concurrency"],
                 progress=progress,
                 stop=stop,
+                kind=kind,
             )
 
     async def main() -> None:
