@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import orjson
 from rich.console import Console
 
 from akeneo_sync import __version__, api
@@ -26,6 +25,7 @@ from akeneo_sync.run.pipeline import NoProgress
 from akeneo_sync.run.schedule import install_stop_handlers, parse_cadence, parse_duration
 from akeneo_sync.settings import Connection, load_connection
 from akeneo_sync.sinks import FORMATS, open_sink
+from akeneo_sync.status.app import serving_beside, stale_limit
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
 log = logging.getLogger("akeneo_sync")
@@ -252,6 +252,15 @@ def export_command(**kwargs: Any) -> None:
     "1: every run, 0: never). Deleted products and models are looked for every run.",
 )
 @click.option("--every", help="Run forever, one run every DURATION (e.g. 15m, 1h).")
+@click.option(
+    "--status-port", type=int, help="With --every: serve the status page (/, /healthz, /metrics)."
+)
+@click.option("--status-host", default="127.0.0.1", show_default=True, help="Its address.")
+@click.option(
+    "--stale-after",
+    help="/healthz answers 503 once the last success is older: a multiple of --every "
+    "(default 3) or a duration (e.g. 1h).",
+)
 @connection_options
 @output_options
 @handle_errors
@@ -306,7 +315,16 @@ def run_command(
     async def main() -> None:
         stop = asyncio.Event()
         install_stop_handlers(stop)
-        await api.sync_every(every, once, stop, lambda r: print_summary(Console(), r, shown))
+        page = serving_beside(
+            destination,
+            port=kwargs.get("status_port"),
+            host=kwargs.get("status_host") or "127.0.0.1",
+            format=kwargs.get("file_format"),
+            table_prefix=kwargs["table_prefix"],
+            stale_after=stale_limit(kwargs.get("stale_after"), every),
+        )
+        async with page:
+            await api.sync_every(every, once, stop, lambda r: print_summary(Console(), r, shown))
 
     asyncio.run(main())
 
@@ -315,26 +333,6 @@ def _progress(console: Console, quiet: bool) -> Any:
     if quiet:
         return NoProgress()
     return BarProgress(console) if console.is_terminal else LogProgress()
-
-
-@cli.command("state")
-@click.option("--to", "destination", required=True, help="The destination to inspect.")
-@click.option("--format", "file_format", type=click.Choice(list(FORMATS)))
-@click.option("--table-prefix", default="", help="Prefix for table/collection names.")
-@handle_errors
-def state_command(destination: str, file_format: str | None, table_prefix: str) -> None:
-    """Show the sync state stored in DEST (cursor, last run, resume point).
-
-    \b
-    Example:
-      akeneo-sync state --to catalog.db
-    """
-    sink = open_sink(destination, format=file_format, table_prefix=table_prefix)
-    state = sink.read_state()
-    if state is None:
-        click.echo(f"{sink.url}: never synced")
-        return
-    click.echo(orjson.dumps(state, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
 
 
 @cli.command("check")

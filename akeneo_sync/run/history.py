@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -126,7 +126,7 @@ def record(sink: Sink, entry: Mapping[str, Any]) -> Entry:
     return full
 
 
-def last_success(runs: list[Mapping[str, Any]], state: Mapping[str, Any] | None) -> str | None:
+def last_success(runs: Sequence[Mapping[str, Any]], state: Mapping[str, Any] | None) -> str | None:
     """When the newest successful run finished (``runs`` newest first); for a destination
     synced before the history existed, the state's last run."""
     for run in runs:
