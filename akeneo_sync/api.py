@@ -47,16 +47,21 @@ async def run_async(
     progress: Progress | None = None,
     stop: asyncio.Event | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    kind: str | None = None,
 ) -> Report:
     """One run into ``destination`` (a path or URL, as ``--to`` takes it); ``flat``: a ``.json``
-    file of flat product rows; ``raw_cells``: CSV / XLSX text without the formula guard."""
+    file of flat product rows; ``raw_cells``: CSV / XLSX text without the formula guard;
+    ``kind`` names it in the run history (``sync`` or ``export``; by default from
+    ``incremental``)."""
     options = options or ExportOptions()
     sink = open_destination(
         destination, format=format, table_prefix=table_prefix, flat=flat, raw_cells=raw_cells
     )
     async with connection.client(concurrency=concurrency, transport=transport) as client:
         await check_options(client, options)
-        return await runner.execute(client, sink, options, progress, stop, incremental=incremental)
+        return await runner.execute(
+            client, sink, options, progress, stop, incremental=incremental, kind=kind
+        )
 
 
 def open_destination(
@@ -150,6 +155,7 @@ def sync(
     **settings: Any,
 ) -> Report:
     """The first run (or ``full``) exports everything, later ones read only what changed."""
+    settings.setdefault("kind", "sync")
     return asyncio.run(
         run_async(destination, connection, options, incremental=not full, **settings)
     )

@@ -64,6 +64,13 @@ class Filters:
     enabled_only: bool = False
     updated_since: datetime | None = None
     extra: Search = field(default_factory=dict)
+    attributes: list[str] | None = None
+    """Ask only for these attributes' values (products and product models): smaller pages,
+    fewer columns. Akeneo's ``attributes``; list the identifier attribute to keep it."""
+    with_completenesses: bool = False
+    """Products carry ``completenesses`` (per channel and locale), as Akeneo computes them."""
+    with_quality_scores: bool = False
+    """Products and product models carry ``quality_scores`` (Data Quality Insights grades)."""
 
     def search(self, *, products: bool) -> Search:
         parts: list[Search] = []
@@ -78,7 +85,14 @@ class Filters:
         return merged(*parts, self.extra)
 
     def params(self) -> dict[str, Any]:
-        return {"scope": self.channel, "locales": self.locales}
+        # None is never sent: a plain listing's URL stays as it was.
+        return {
+            "scope": self.channel,
+            "locales": self.locales,
+            "attributes": self.attributes,
+            "with_completenesses": True if self.with_completenesses else None,
+            "with_quality_scores": True if self.with_quality_scores else None,
+        }
 
 
 async def collect(pages: AsyncIterator[list[Doc]]) -> list[Doc]:

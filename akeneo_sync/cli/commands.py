@@ -13,7 +13,6 @@ from datetime import timedelta
 from typing import Any
 
 import click
-import orjson
 from rich.console import Console
 
 from akeneo_sync import __version__, api
@@ -37,7 +36,7 @@ from akeneo_sync.run.schedule import (
     parse_duration,
 )
 from akeneo_sync.settings import Connection
-from akeneo_sync.sinks import FORMATS
+from akeneo_sync.status.app import serving_beside, stale_limit
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
 log = logging.getLogger("akeneo_sync")
@@ -173,6 +172,15 @@ def export_command(**kwargs: Any) -> None:
     callback=parsed(parse_duration),
     help="Run forever, one run every DURATION (e.g. 15m, 1h).",
 )
+@click.option(
+    "--status-port", type=int, help="With --every: serve the status page (/, /healthz, /metrics)."
+)
+@click.option("--status-host", default="127.0.0.1", show_default=True, help="Its address.")
+@click.option(
+    "--stale-after",
+    help="/healthz answers 503 once the last success is older: a multiple of --every "
+    "(default 3) or a duration (e.g. 1h).",
+)
 @connection_options
 @output_options
 @handle_errors
@@ -190,7 +198,9 @@ def sync_command(**kwargs: Any) -> None:
     options.deletes = kwargs["deletes"]
     options.reconcile_every = kwargs["reconcile_every"]
     every = kwargs["every"]
-    run_command(connection, kwargs, options, incremental=not kwargs["full"], every=every)
+    run_command(
+        connection, kwargs, options, incremental=not kwargs["full"], every=every, kind="sync"
+    )
 
 
 def run_command(
@@ -200,6 +210,7 @@ def run_command(
     *,
     incremental: bool,
     every: timedelta | None = None,
+    kind: str = "export",
 ) -> None:
     setup_logging(kwargs["verbose"], kwargs["quiet"])
     err = Console(stderr=True)
@@ -231,13 +242,23 @@ def run_command(
                 concurrency=kwargs["concurrency"],
                 progress=progress,
                 stop=stop,
+                kind=kind,
             )
 
     async def main() -> None:
         nonlocal interruption
         stop = asyncio.Event()
         interruption = install_stop_handlers(stop)
-        await api.sync_every(every, once, stop, on_report)
+        page = serving_beside(
+            destination,
+            port=kwargs.get("status_port"),
+            host=kwargs.get("status_host") or "127.0.0.1",
+            format=kwargs.get("file_format"),
+            table_prefix=kwargs["table_prefix"],
+            stale_after=stale_limit(kwargs.get("stale_after"), every),
+        )
+        async with page:
+            await api.sync_every(every, once, stop, on_report)
 
     asyncio.run(main())
     # A run a signal cut short is not a success; a signal between two runs (--every) is a
@@ -250,26 +271,6 @@ def _progress(console: Console, quiet: bool) -> Any:
     if quiet:
         return NoProgress()
     return BarProgress(console) if console.is_terminal else LogProgress()
-
-
-@cli.command("state")
-@click.option("--to", "destination", required=True, help="The destination to inspect.")
-@click.option("--format", "file_format", type=click.Choice(list(FORMATS)))
-@click.option("--table-prefix", default="", help="Prefix for table/collection names.")
-@handle_errors
-def state_command(destination: str, file_format: str | None, table_prefix: str) -> None:
-    """Show the sync state stored in DEST (cursor, last run, resume point).
-
-    \b
-    Example:
-      akeneo-sync state --to catalog.db
-    """
-    sink = api.open_destination(destination, format=file_format, table_prefix=table_prefix)
-    state = sink.read_state()
-    if state is None:
-        click.echo(f"{sink.url}: never synced")
-        return
-    click.echo(orjson.dumps(state, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS).decode())
 
 
 @cli.command("check")

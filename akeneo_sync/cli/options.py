@@ -149,6 +149,21 @@ def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
                 help="Products updated after this ISO date/time.",
             ),
             click.option(
+                "--attributes",
+                help="Comma-separated attribute codes: only their values are asked for "
+                "(products and models; list the identifier, e.g. sku,name,price).",
+            ),
+            click.option(
+                "--with-completenesses",
+                is_flag=True,
+                help="Products carry Akeneo's completeness per channel and locale.",
+            ),
+            click.option(
+                "--with-quality-scores",
+                is_flag=True,
+                help="Products and models carry Akeneo's quality scores (A-E).",
+            ),
+            click.option(
                 "--media",
                 "media_dir",
                 type=click.Path(file_okay=False),
@@ -182,6 +197,9 @@ def export_options_from(kwargs: dict[str, Any]) -> ExportOptions:
             categories=_csv(kwargs["categories"]),
             enabled_only=kwargs["enabled_only"],
             updated_since=kwargs["updated_since"],
+            attributes=_csv(kwargs.get("attributes")),
+            with_completenesses=kwargs.get("with_completenesses", False),
+            with_quality_scores=kwargs.get("with_quality_scores", False),
         ),
         labels=kwargs["labels"],
         media_dir=Path(kwargs["media_dir"]) if kwargs["media_dir"] else None,

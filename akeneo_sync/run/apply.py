@@ -68,6 +68,7 @@ async def apply_changes(
     the destination)."""
     clock, before = time.monotonic(), _requests(client)
     run = RunContext(client, sink, options, NoProgress(), stop or asyncio.Event())
+    run.kind = "events"
     ctx = run.session.ctx
     report = run.report
     report.mode = "events"

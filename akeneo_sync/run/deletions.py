@@ -110,7 +110,12 @@ async def _upstream_keys(ctx: ReadContext, resource: res.Resource, scope: Filter
         scope,
         keep,
         stop=ctx.stop,
-        params={"attributes": identifier or "", "locales": None},
+        params={
+            "attributes": identifier or "",
+            "locales": None,
+            "with_completenesses": None,
+            "with_quality_scores": None,
+        },
     )
     return upstream
 

@@ -28,8 +28,15 @@ async def read_assets(ctx: ReadContext, search: Any = None) -> AsyncIterator[Bat
 
 
 def model_filters(ctx: ReadContext) -> Filters:
-    """Models are read unscoped: a variant in the channel's tree may have a parent that is not."""
-    return Filters(families=ctx.options.filters.families)
+    """Models are read unscoped: a variant in the channel's tree may have a parent that is not.
+    They carry the same attributes as products (a variant's values are merged from them);
+    Akeneo computes no completeness for models."""
+    filters = ctx.options.filters
+    return Filters(
+        families=filters.families,
+        attributes=filters.attributes,
+        with_quality_scores=filters.with_quality_scores,
+    )
 
 
 async def load_models(ctx: ReadContext) -> None:

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator, Iterable
 from akeneo_sync import extract
 from akeneo_sync import resources as res
 from akeneo_sync.client.search import Search, chunks, in_, replaced, updated_after
-from akeneo_sync.extract import Doc, Filters
+from akeneo_sync.extract import Doc
 from akeneo_sync.run.context import Batch, ReadContext
 from akeneo_sync.run.full import model_filters
 
@@ -84,7 +84,8 @@ async def models_by_code(ctx: ReadContext, codes: Iterable[str]) -> list[Doc]:
     """The product models with these codes, from Akeneo, kept in the model store."""
     found: list[Doc] = []
     searches = (in_("identifier", chunk) for chunk in chunks(sorted(codes)))
-    async for page in extract.search_pages(ctx.client, "product_models", searches, Filters()):
+    filters = model_filters(ctx)  # their attributes, not their families: asked by code
+    async for page in extract.search_pages(ctx.client, "product_models", searches, filters):
         found.extend(page)
     ctx.models.update((m["code"], m) for m in found)
     return found

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import logging
 import time
 from collections.abc import Mapping
 from typing import Any
@@ -25,6 +26,7 @@ from akeneo_sync import resources as res
 from akeneo_sync.client import AkeneoClient
 from akeneo_sync.client.search import iso_cursor
 from akeneo_sync.errors import SourceMismatchError
+from akeneo_sync.run import history
 from akeneo_sync.run.context import Batch
 from akeneo_sync.run.media import MediaFetcher
 from akeneo_sync.run.options import ExportOptions, Report
@@ -41,6 +43,8 @@ from akeneo_sync.run.state import (
     unfinished_full,
 )
 from akeneo_sync.sinks.base import Sink, SinkContext
+
+log = logging.getLogger("akeneo_sync")
 
 
 class RunContext:
@@ -77,11 +81,16 @@ class RunContext:
         self.previous: Mapping[str, Any] = {}
         self._since_checkpoint = 0
         self._committed = False
+        self.kind = "sync"
+        """What the run history calls this run: ``export``, ``sync`` or ``events``."""
+        self.clock = history.RunClock(client)
+        self._opened = self._recorded = False
 
     async def __aenter__(self) -> RunContext:
         """Open the destination (taking its lock) and read its state: before any request to
         Akeneo, so a second run is refused and a destination that cannot be written fails."""
         await self.thread.call(self.sink.open, SinkContext(self.chosen))
+        self._opened = True  # from here on the run is the destination's: it is recorded
         stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
         self.previous = stored or {}
         return self
@@ -97,15 +106,32 @@ class RunContext:
         """``state`` committed with the data written: the run succeeded."""
         await self.thread.call(self.sink.commit, state)
         self._committed = True
+        await self.record(None)
 
     async def __aexit__(self, *exc: object) -> None:
-        """Close the destination: what was not committed is rolled back."""
+        """Close the destination: what was not committed is rolled back; a run that failed
+        is recorded in the history after that."""
         self.writer.cancel()
         self.session.close()
+        error = exc[1] if len(exc) > 1 and isinstance(exc[1], BaseException) else None
         try:
             await self.thread.call(self.sink.close, self._committed)
         finally:
-            self.thread.shutdown()
+            try:
+                if error is not None and self._opened and not self._recorded:
+                    await self.record(error)
+            finally:
+                self.thread.shutdown()
+
+    async def record(self, error: BaseException | None) -> None:
+        """This run's history entry, once (``run/history.py``); a history that cannot be
+        written is logged, never the run's failure nor in the way of the error it had."""
+        self._recorded = True
+        entry = self.clock.entry(self.kind, self.report, self.writer.counts, error)
+        try:
+            await self.thread.call(history.record, self.sink, entry)
+        except Exception as exc:
+            log.warning("%s: the run was not recorded in its history: %s", self.sink.url, exc)
 
     @property
     def marks(self) -> Marks:
@@ -168,15 +194,18 @@ async def execute(
     stop: asyncio.Event | None = None,
     *,
     incremental: bool,
+    kind: str | None = None,
 ) -> Report:
     """One run into ``sink``; raises on any failure, leaving the destination at its last
     checkpoint (databases; files keep their outputs as they were and the checkpoint aside for
-    the next run)."""
+    the next run). ``kind`` names it in the run history (default: ``sync`` when
+    ``incremental``, else ``export``)."""
     unknown = set(options.resources) - set(res.BY_NAME)
     if unknown:
         raise ValueError(f"unknown resources: {', '.join(sorted(unknown))}")
     clock = time.monotonic()
     run = RunContext(client, sink, options, progress or NoProgress(), stop or asyncio.Event())
+    run.kind = kind or ("sync" if incremental else "export")
     report = run.report
     async with run:
         await _read_all(run, incremental=incremental)
@@ -289,4 +318,4 @@ async def sync(
 ) -> Report:
     """The first run (or ``full``) exports everything; later runs read only what changed."""
     options = options or ExportOptions()
-    return await execute(client, sink, options, progress, stop, incremental=not full)
+    return await execute(client, sink, options, progress, stop, incremental=not full, kind="sync")

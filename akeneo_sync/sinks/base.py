@@ -23,6 +23,8 @@ from typing import Any
 
 from akeneo_sync.resources import Resource, Shape
 
+KEEP_RUNS = 1000
+"""Run history entries a destination keeps; older ones are dropped as new ones come."""
 Doc = dict[str, Any]
 Key = tuple[Any, ...]
 ValueRow = tuple[Any, ...]
@@ -97,3 +99,22 @@ class Sink(ABC):
         reconciliation and ``akeneo-sync state``; soft-deleted ones carry ``deleted_at``.
         A flat sink gives its products and models back as flat rows (there is no way back to
         documents) and every other resource as documents."""
+
+    # -- run history (``run/history.py``) and read-only access --------------------------------
+
+    def record_run(self, entry: Mapping[str, Any]) -> None:
+        """Keep one run's history entry in the state's own storage, with the last
+        ``KEEP_RUNS`` before it. The runner calls it once a run's outcome is known: after the
+        commit of a run that succeeded, after the rollback of one that failed; so it writes on
+        its own, outside the data's transaction, and works on a closed sink too. The default
+        keeps nothing: a destination without a history."""
+        return
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The last ``limit`` history entries, newest first (read-only, no lock)."""
+        return []
+
+    def exists(self) -> bool:
+        """Whether the destination is there, found without creating anything: read-only
+        commands (``state``, ``status``) say "no such destination" rather than create one."""
+        return True

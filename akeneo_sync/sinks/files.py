@@ -38,10 +38,10 @@ import orjson
 
 from akeneo_sync.errors import ConfigError
 from akeneo_sync.resources import Resource, Shape
-from akeneo_sync.sinks import _atomic
+from akeneo_sync.sinks import _atomic, _runlog
 from akeneo_sync.sinks._cells import guard_row, unguard_row
 from akeneo_sync.sinks._workindex import Index, WorkDb
-from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext, ValueRow
+from akeneo_sync.sinks.base import KEEP_RUNS, Doc, Key, Sink, SinkContext, ValueRow
 from akeneo_sync.sinks.formats import FORMATS, FileFormat, StoredRows
 
 STATE_FILE = ".akeneo-sync-state.json"
@@ -321,6 +321,22 @@ class FileSink(Sink):
         else:
             for row in self._stored(resource):
                 yield decode(resource, row)
+
+    # -- run history (``_runlog.py``) -----------------------------------------------------------
+    @property
+    def runs_path(self) -> Path:
+        """Beside the state file: ``.akeneo-sync-runs.jsonl``, ``<name>.runs.jsonl``."""
+        name = self.state_path.name.removesuffix("state.json")
+        return self.state_path.with_name(f"{name}runs.jsonl")
+
+    def record_run(self, entry: Mapping[str, Any]) -> None:
+        _runlog.file_record(self.runs_path, entry, KEEP_RUNS)
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        return _runlog.file_runs(self.runs_path, limit)
+
+    def exists(self) -> bool:
+        return self.path.exists() or self.state_path.exists()
 
 
 class DirectorySink(FileSink):

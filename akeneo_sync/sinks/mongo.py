@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 
 from akeneo_sync.errors import ConfigError, LockedError, SinkError
 from akeneo_sync.resources import Resource, Shape
-from akeneo_sync.sinks import _lock, mask_url, require
-from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext, ValueRow
+from akeneo_sync.sinks import _lock, _runlog, mask_url, require
+from akeneo_sync.sinks.base import KEEP_RUNS, Doc, Key, Sink, SinkContext, ValueRow
 
 STATE_COLLECTION = "_akeneo_sync_state"
 LOCK_COLLECTION = "_akeneo_sync_lock"
@@ -224,3 +224,32 @@ class MongoSink(Sink):
         flt = self._owner_filter()
         self._owner = None
         self._client[self.database][self.prefix + LOCK_COLLECTION].delete_one(flt)
+
+    # -- run history (``_runlog.py``) -------------------------------------------------------
+
+    def record_run(self, entry: Mapping[str, Any]) -> None:
+        pymongo = require("pymongo", "mongo")
+        own = self._client is None  # closed already (a failed run): a client of its own
+        try:
+            _runlog.mongo_record(self._db(), self.prefix, entry, KEEP_RUNS)
+        except pymongo.errors.PyMongoError as exc:
+            raise SinkError(f"{self.url}: recording the run failed: {exc}") from exc
+        finally:
+            if own and self._client is not None:
+                self._client.close()
+                self._client = None
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        pymongo = require("pymongo", "mongo")
+        try:
+            return _runlog.mongo_runs(self._db(), self.prefix, limit)
+        except pymongo.errors.PyMongoError as exc:
+            raise SinkError(f"cannot read {self.url}: {exc}") from exc
+
+    def exists(self) -> bool:
+        """A database with no collection is no destination (reading creates none)."""
+        pymongo = require("pymongo", "mongo")
+        try:
+            return bool(self._db().list_collection_names())
+        except pymongo.errors.PyMongoError as exc:
+            raise SinkError(f"cannot read {self.url}: {exc}") from exc

@@ -33,12 +33,12 @@ from sqlalchemy.sql.expression import bindparam
 
 from akeneo_sync.errors import SinkError
 from akeneo_sync.resources import PRODUCTS, VALUE_ROW_COLUMNS, Resource, Shape
-from akeneo_sync.sinks import _sqllock, mask_url
+from akeneo_sync.sinks import _runlog, _sqllock, mask_url
 from akeneo_sync.sinks._sqlbulk import Prepared, mysql_load, pg_copy, tsv_file, upsert
 from akeneo_sync.sinks._sqlengine import dbapi_error, engine_url, load_refused, make_engine
 from akeneo_sync.sinks._sqlschema import SCHEMA_VERSION, Layout
 from akeneo_sync.sinks._sqlwriter import BackgroundWriter
-from akeneo_sync.sinks.base import Doc, Key, Sink, SinkContext, ValueRow
+from akeneo_sync.sinks.base import KEEP_RUNS, Doc, Key, Sink, SinkContext, ValueRow
 
 _IN_CHUNK = 500  # keys per ``IN (...)``: far below every driver's parameter limit
 
@@ -421,3 +421,32 @@ class SqlSink(Sink):
         if self._owner is not None:
             owner, self._owner = self._owner, None
             _sqllock.release(engine, self.layout.lock, owner)
+
+    # -- run history (``_runlog.py``) -------------------------------------------------------
+
+    def record_run(self, entry: Mapping[str, Any]) -> None:
+        # After close (a failed run's rollback) there is no engine: a short-lived one.
+        engine, own = self._engine, self._engine is None
+        if engine is None:
+            engine = make_engine(self._engine_url, self.dialect)
+        try:
+            _runlog.sql_record(engine, self.layout, entry, KEEP_RUNS)
+        except SQLAlchemyError as exc:
+            raise SinkError(f"{self.url}: recording the run failed: {exc}") from exc
+        finally:
+            if own:
+                engine.dispose()
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        try:
+            return _runlog.sql_runs(self._get_engine(), self.layout, limit)
+        except SQLAlchemyError as exc:
+            raise SinkError(f"cannot read {self.url}: {exc}") from exc
+
+    def exists(self) -> bool:
+        """A SQLite file must be there (connecting would create it); a server's database is
+        found by connecting, which creates nothing."""
+        if self.dialect != "sqlite":
+            return True
+        database = self._engine_url.database
+        return database not in (None, "", ":memory:") and Path(str(database)).is_file()

@@ -82,7 +82,7 @@ def test_export_with_env_credentials_and_state(server: EmulatorServer, tmp_path:
     result = akeneo_sync("export", "--to", str(db), "-q", env=env)
     assert result.returncode == 0, result.stderr
     assert "products" in result.stdout and "150" in result.stdout
-    state = akeneo_sync("state", "--to", str(db))
+    state = akeneo_sync("state", "--to", str(db), "--json")
     assert state.returncode == 0 and '"cursors"' in state.stdout
     check = akeneo_sync("check", env=env)
     assert check.returncode == 0, check.stderr
