@@ -1,0 +1,211 @@
+"""The fault suite's scenarios, shared by its tests (a short version) and by
+``bench/fault_suite.py`` (the long one): each runs an export under one injected fault and
+returns a ``Row`` of the figures table in ``docs/reliability.md``.
+
+"Equal" always means the per-resource canonical hashes of ``tests/sync/sync_helpers.py`` against
+a clean export of the same emulator: a fault may cost time and retries, never content.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "sync"))
+
+from sync_helpers import hashes
+
+from akeneo_sync.client import AkeneoClient
+from akeneo_sync.client.http import RetryPolicy
+from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
+from akeneo_sync.run import ExportOptions, Report, export
+from akeneo_sync.sinks import open_sink
+
+CLI = [sys.executable, "-m", "akeneo_sync"]
+# Short waits so that a fault suite of hundreds of retries stays within seconds; the policy's
+# shape (8 attempts, jittered exponential backoff, Retry-After honoured) is the product's.
+FAST_RETRY = RetryPolicy(attempts=8, initial=0.02, max_wait=0.5)
+
+
+@dataclass
+class Row:
+    """One line of the figures table."""
+
+    fault: str
+    injected: str
+    runs: int = 0
+    outcomes: list[str] = field(default_factory=list)
+    equal: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, outcome: str, equal: bool, note: str = "") -> None:
+        self.runs += 1
+        self.outcomes.append(outcome)
+        self.equal += int(equal)
+        if note:
+            self.notes.append(note)
+
+    @property
+    def ok(self) -> bool:
+        return self.runs > 0 and self.equal == self.runs
+
+    def markdown(self) -> str:
+        kinds = sorted(set(self.outcomes))
+        outcome = "; ".join(f"{k} ({self.outcomes.count(k)})" for k in kinds)
+        notes = f" — {self.notes[-1]}" if self.notes else ""
+        return (
+            f"| {self.fault} | {self.injected} | {self.runs} | {outcome}{notes} | "
+            f"{self.equal}/{self.runs} equal |"
+        )
+
+
+def emulator(products: int, seed: int, **faults: Any) -> EmulatorServer:
+    return EmulatorServer(EmulatorConfig(port=0, products=products, seed=seed, **faults))
+
+
+def cli_args(server: EmulatorServer, *args: str) -> list[str]:
+    flags = server.credentials().items()
+    return [*CLI, *args, *(p for k, v in flags for p in (f"--{k.replace('_', '-')}", v))]
+
+
+def set_faults(server: EmulatorServer, **changes: Any) -> None:
+    r = httpx.post(f"{server.url}/_emulator/faults", json=changes, timeout=10)
+    assert r.status_code < 300, r.text
+
+
+def emulator_stats(server: EmulatorServer) -> dict[str, Any]:
+    return dict(httpx.get(f"{server.url}/_emulator/stats", timeout=10).json())
+
+
+def library_export(server: EmulatorServer, dest: str, timeout: float = 60.0) -> Report:
+    """An export through the library, with the client's ``timeout`` (the knob a stall needs)."""
+
+    async def go() -> Report:
+        creds = server.credentials()
+        async with AkeneoClient(**creds, timeout=timeout, retry=FAST_RETRY) as client:
+            return await export(client, open_sink(dest), ExportOptions(labels="en_US"))
+
+    return asyncio.run(go())
+
+
+@contextmanager
+def clock_pusher(server: EmulatorServer, step: float, every: float) -> Iterator[list[int]]:
+    """Move the emulator's clock on by ``step`` seconds every ``every`` seconds while the body
+    runs, so a 5 s token expires many times without the test waiting for it."""
+    stop = threading.Event()
+    pushes = [0]
+
+    def push() -> None:
+        with httpx.Client(base_url=server.url, timeout=10) as http:
+            while not stop.wait(every):
+                http.post("/_emulator/clock", json={"advance": step})
+                pushes[0] += 1
+
+    thread = threading.Thread(target=push, daemon=True)
+    thread.start()
+    try:
+        yield pushes
+    finally:
+        stop.set()
+        thread.join(timeout=10)
+
+
+# name -> (how it is injected, emulator faults, client timeout)
+EMULATOR_FAULTS: dict[str, tuple[str, dict[str, Any], float]] = {
+    "5xx": ("`error_rate=0.1`: 10% of answers 500/502/503", {"error_rate": 0.1}, 60.0),
+    "cut mid-body": ("`drop_rate=0.01`: 1% of connections cut mid-body", {"drop_rate": 0.01}, 60),
+    "429 with Retry-After": (
+        "`max_concurrency=1`, `retry_after=true` (1 s): bursts of 429 at 4 in flight",
+        {"max_concurrency": 1, "retry_after": True, "retry_after_seconds": 1},
+        60.0,
+    ),
+    "429 without Retry-After": (
+        "`max_concurrency=1`, `retry_after=false`: bursts of 429, backoff only",
+        {"max_concurrency": 1, "retry_after": False},
+        60.0,
+    ),
+    "slower than the timeout": (
+        "`stall_rate=0.02`, `stall_ms=2000`; client `timeout=0.5`",
+        {"stall_rate": 0.02, "stall_ms": 2000},
+        0.5,
+    ),
+    "200, JSON cut short": ("`truncate_rate=0.02`", {"truncate_rate": 0.02}, 60.0),
+}
+
+
+def clean_export(server: EmulatorServer, tmp: Path) -> dict[str, str]:
+    dest = tmp / "clean.db"
+    if not dest.exists():
+        library_export(server, str(dest))
+    return hashes(str(dest))
+
+
+def run_emulator_fault(
+    name: str, products: int, seed: int, runs: int, tmp: Path, row: Row | None = None
+) -> Row:
+    """Export ``runs`` times under fault ``name`` (each run a fresh emulator seed); every run
+    must complete with the clean run's content."""
+    injected, faults, timeout = EMULATOR_FAULTS[name]
+    row = row or Row(name, injected)
+    for i in range(runs):
+        with emulator(products, seed + i) as server:
+            base = tmp / f"{name.replace(' ', '_')}-{i}"
+            base.mkdir(parents=True)
+            want = clean_export(server, base)
+            set_faults(server, **faults)
+            report = library_export(server, str(base / "faulted.db"), timeout=timeout)
+            stats = emulator_stats(server)
+            equal = hashes(str(base / "faulted.db")) == want
+            row.add("completed", equal, _injected_note(stats, report))
+    return row
+
+
+def _injected_note(stats: dict[str, Any], report: Report) -> str:
+    names = ("injected_errors", "dropped", "truncated", "stalled", "throttled_429")
+    shown = {k: stats[k] for k in names if stats.get(k)}
+    faults = ", ".join(f"{k} {v}" for k, v in sorted(shown.items()))
+    return f"last run: {faults or 'faults'}; client retries {report.retries}"
+
+
+def run_token_expiry(products: int, seed: int, runs: int, tmp: Path) -> Row:
+    """A 5 s token with refresh-token rotation, the emulator's clock pushed 6 s on every 0.2 s:
+    the token is refused mid-run again and again, refreshed, replayed."""
+    row = Row(
+        "token expiry",
+        "`token_ttl=5`, refresh tokens rotated; `POST /_emulator/clock {advance: 6}` every 0.2 s",
+    )
+    for i in range(runs):
+        with emulator(products, seed + i) as server:
+            base = tmp / f"token-{i}"
+            base.mkdir(parents=True)
+            want = clean_export(server, base)
+            set_faults(server, token_ttl=5)
+            with clock_pusher(server, step=6, every=0.2) as pushes:
+                library_export(server, str(base / "faulted.db"))
+            stats = emulator_stats(server)
+            equal = hashes(str(base / "faulted.db")) == want
+            row.add(
+                "completed",
+                equal,
+                f"last run: clock pushed {pushes[0]}×, tokens issued {stats['tokens_issued']}, "
+                f"refreshed {stats['token_refreshes']}",
+            )
+    return row
+
+
+def wait_for(condition: Callable[[], bool], deadline: float, what: str) -> None:
+    """Poll ``condition`` until it holds; fail naming ``what`` once ``deadline`` seconds pass."""
+    end = time.monotonic() + deadline
+    while not condition():
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out after {deadline} s waiting for {what}")
+        time.sleep(0.02)
