@@ -124,13 +124,13 @@ EMULATOR_FAULTS: dict[str, tuple[str, dict[str, Any], float]] = {
     "5xx": ("`error_rate=0.1`: 10% of answers 500/502/503", {"error_rate": 0.1}, 60.0),
     "cut mid-body": ("`drop_rate=0.01`: 1% of connections cut mid-body", {"drop_rate": 0.01}, 60),
     "429 with Retry-After": (
-        "`max_concurrency=1`, `retry_after=true` (1 s): bursts of 429 at 4 in flight",
-        {"max_concurrency": 1, "retry_after": True, "retry_after_seconds": 1},
+        "`max_concurrency=2`, `latency_ms=20`, `retry_after=true` (1 s): 429s at 4 in flight",
+        {"max_concurrency": 2, "latency_ms": 20, "retry_after": True, "retry_after_seconds": 1},
         60.0,
     ),
     "429 without Retry-After": (
-        "`max_concurrency=1`, `retry_after=false`: bursts of 429, backoff only",
-        {"max_concurrency": 1, "retry_after": False},
+        "`max_concurrency=2`, `latency_ms=20`, `retry_after=false`: 429s, backoff only",
+        {"max_concurrency": 2, "latency_ms": 20, "retry_after": False},
         60.0,
     ),
     "slower than the timeout": (
@@ -173,7 +173,10 @@ def _injected_note(stats: dict[str, Any], report: Report) -> str:
     names = ("injected_errors", "dropped", "truncated", "stalled", "throttled_429")
     shown = {k: stats[k] for k in names if stats.get(k)}
     faults = ", ".join(f"{k} {v}" for k, v in sorted(shown.items()))
-    return f"last run: {faults or 'faults'}; client retries {report.retries}"
+    return (
+        f"last run: {faults or 'none injected'}; client retries {report.retries}, "
+        f"throttled {report.throttled}"
+    )
 
 
 def run_token_expiry(products: int, seed: int, runs: int, tmp: Path) -> Row:
