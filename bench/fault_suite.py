@@ -129,7 +129,6 @@ def kill_rows(
         for kind in KINDS:
             how = f"SIGKILL at {rounds}×{kills} seeded points of `{command}`, then `{command}`"
             row = Row(f"kill -9, {command} into {kind}", how + f" ({products} products)")
-            points = 0
             for i in range(rounds):
                 base = tmp / f"kill-{command}-{kind}-{i}"
                 base.mkdir(parents=True)
@@ -141,10 +140,8 @@ def kill_rows(
                         )
                 except AssertionError as exc:  # a failed run is a figure, not the end
                     outcome, equal, figures = f"FAILED: {str(exc)[:200]}", False, {"kills": 0}
-                points += figures["kills"]
-                row.add(outcome, equal)
+                row.add(outcome, equal, kills_landed=figures["kills"])
                 print(f"  {kind} {command} round {i}: {outcome}, equal={equal}, {figures}")
-            row.notes.append(f"{points} kills landed mid-run")
             rows.append(row)
     return rows
 

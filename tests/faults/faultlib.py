@@ -12,6 +12,7 @@ import asyncio
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -46,11 +47,14 @@ class Row:
     outcomes: list[str] = field(default_factory=list)
     equal: int = 0
     notes: list[str] = field(default_factory=list)
+    # Figures summed over the runs (faults injected, retries): shown after the outcome.
+    totals: Counter[str] = field(default_factory=Counter)
 
-    def add(self, outcome: str, equal: bool, note: str = "") -> None:
+    def add(self, outcome: str, equal: bool, note: str = "", **figures: int) -> None:
         self.runs += 1
         self.outcomes.append(outcome)
         self.equal += int(equal)
+        self.totals.update(figures)
         if note:
             self.notes.append(note)
 
@@ -61,7 +65,9 @@ class Row:
     def markdown(self) -> str:
         kinds = sorted(set(self.outcomes))
         outcome = "; ".join(f"{k} ({self.outcomes.count(k)})" for k in kinds)
-        notes = f" — {self.notes[-1]}" if self.notes else ""
+        summed = ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in self.totals.items() if v)
+        notes = "; ".join(([f"in all runs: {summed}"] if summed else []) + self.notes[-1:])
+        notes = f" — {notes}" if notes else ""
         return (
             f"| {self.fault} | {self.injected} | {self.runs} | {outcome}{notes} | "
             f"{self.equal}/{self.runs} equal |"
@@ -122,7 +128,7 @@ def clock_pusher(server: EmulatorServer, step: float, every: float) -> Iterator[
 # name -> (how it is injected, emulator faults, client timeout)
 EMULATOR_FAULTS: dict[str, tuple[str, dict[str, Any], float]] = {
     "5xx": ("`error_rate=0.1`: 10% of answers 500/502/503", {"error_rate": 0.1}, 60.0),
-    "cut mid-body": ("`drop_rate=0.01`: 1% of connections cut mid-body", {"drop_rate": 0.01}, 60),
+    "cut mid-body": ("`drop_rate=0.01`: 1% of connections cut mid-body", {"drop_rate": 0.01}, 60.0),
     "429 with Retry-After": (
         "`max_concurrency=2`, `latency_ms=20`, `retry_after=true` (1 s): 429s at 4 in flight",
         {"max_concurrency": 2, "latency_ms": 20, "retry_after": True, "retry_after_seconds": 1},
@@ -165,18 +171,13 @@ def run_emulator_fault(
             report = library_export(server, str(base / "faulted.db"), timeout=timeout)
             stats = emulator_stats(server)
             equal = hashes(str(base / "faulted.db")) == want
-            row.add("completed", equal, _injected_note(stats, report))
+            injected = {k: int(stats[k]) for k in INJECTED}
+            row.add("completed", equal, **injected, client_retries=report.retries)
     return row
 
 
-def _injected_note(stats: dict[str, Any], report: Report) -> str:
-    names = ("injected_errors", "dropped", "truncated", "stalled", "throttled_429")
-    shown = {k: stats[k] for k in names if stats.get(k)}
-    faults = ", ".join(f"{k} {v}" for k, v in sorted(shown.items()))
-    return (
-        f"last run: {faults or 'none injected'}; client retries {report.retries}, "
-        f"throttled {report.throttled}"
-    )
+# The emulator's counters of injected faults (``/_emulator/stats``).
+INJECTED = ("injected_errors", "dropped", "truncated", "stalled", "throttled_429")
 
 
 def run_token_expiry(products: int, seed: int, runs: int, tmp: Path) -> Row:
@@ -199,8 +200,9 @@ def run_token_expiry(products: int, seed: int, runs: int, tmp: Path) -> Row:
             row.add(
                 "completed",
                 equal,
-                f"last run: clock pushed {pushes[0]}×, tokens issued {stats['tokens_issued']}, "
-                f"refreshed {stats['token_refreshes']}",
+                clock_pushes=pushes[0],
+                tokens_issued=int(stats["tokens_issued"]),
+                token_refreshes=int(stats["token_refreshes"]),
             )
     return row
 

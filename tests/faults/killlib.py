@@ -22,6 +22,7 @@ from akeneo_sync import resources as res
 from akeneo_sync.emulator import EmulatorServer
 
 CHECKPOINT_EVERY = "100"
+KINDS = ["sqlite", "postgres", "mariadb", "mongo", "jsonl", "csv", "parquet"]
 
 
 @dataclass

@@ -5,9 +5,8 @@ run per resource, every product once. ``bench/fault_suite.py`` does 20 kill poin
 from __future__ import annotations
 
 import pytest
-from conftest import KINDS
 from faultlib import emulator
-from killlib import Target, kill_and_resume
+from killlib import KINDS, Target, kill_and_resume
 
 PRODUCTS = 400
 pytestmark = pytest.mark.timeout(240)
