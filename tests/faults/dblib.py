@@ -66,11 +66,15 @@ def two_syncs(tmp: Path, fmt: str | None, products: int, seed: int) -> tuple[str
     dest, clean = (Target(str(tmp / f"{n}{suffix}"), fmt) for n in ("shared", "clean"))
     with emulator(products, seed) as server:
         finish(start(server, "sync", clean))
-        set_faults(server, latency_ms=20)
+        # Slow answers keep the first sync running however long the second takes to start (a
+        # loaded machine can take seconds); they are fast again once the second is done.
+        set_faults(server, latency_ms=1000)
         before = served(server)
         first = start(server, "sync", dest)
         # The sink is opened, and its lock taken, before the first request to Akeneo.
         wait_for(lambda: served(server) > before, 60, "the first sync's first request")
         line = one_error_line(start(server, "sync", dest), 5)
+        assert first.poll() is None, "the first sync ended before the second: no overlap"
+        set_faults(server, latency_ms=0)
         finish(first)
     return line, hashes(dest.dest, fmt) == hashes(clean.dest, fmt)
