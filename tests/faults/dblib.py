@@ -39,17 +39,20 @@ def database_goes_away(pg: PgInstance, products: int, seed: int) -> tuple[str, b
     error line and whether the rerun (the server back) equals a clean export."""
     import psycopg
 
+    # Fresh databases each run (the bench runs this several times on one instance).
+    names = (f"killed_{seed}", f"clean_{seed}")
     with psycopg.connect(pg.url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS clean")
-        conn.execute("CREATE DATABASE clean")
-        conn.execute("DROP TABLE IF EXISTS products")  # a fresh destination each run
-    killed, clean = Target(pg.url), Target(pg.url.rsplit("/", 1)[0] + "/clean")
+        for name in names:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {name}")
+    killed, clean = (Target(pg.url.rsplit("/", 1)[0] + f"/{name}") for name in names)
     with emulator(products, seed) as server:
         finish(start(server, "export", clean))
         set_faults(server, latency_ms=30)  # a run long enough to be cut in the middle
         proc = start(server, "export", killed)
         wanted = min(100, products // 4)
-        wait_for(lambda: stored_products(pg.url) >= wanted or proc.poll() is not None, 120, "data")
+        stored = lambda: stored_products(killed.dest)  # noqa: E731
+        wait_for(lambda: stored() >= wanted or proc.poll() is not None, 120, "data")
         assert proc.poll() is None, "the export ended before the database went away"
         pg.stop("immediate")
         line = one_error_line(proc, 4)
