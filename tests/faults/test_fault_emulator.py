@@ -21,7 +21,9 @@ def test_an_export_under_a_fault_equals_a_clean_one(name: str, tmp_path: Path, s
 def test_a_five_second_token_rotated_mid_run_loses_nothing(tmp_path: Path, seed: int) -> None:
     row = run_token_expiry(PRODUCTS, seed % 1000, runs=1, tmp=tmp_path)
     assert row.ok, row.markdown()
-    assert row.totals["token_refreshes"] > 0, row.markdown()
+    # The token was replaced mid-run (by a refresh, or a new login when the refresh token's
+    # answer came too late): a short run may see either.
+    assert row.totals["tokens_issued"] > 1, row.markdown()
 
 
 def test_a_login_page_fails_with_one_line_and_writes_nothing(tmp_path: Path) -> None:
