@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
@@ -29,8 +30,10 @@ from akeneo_sync.run.pipeline import Progress
 from akeneo_sync.run.schedule import run_repeatedly
 from akeneo_sync.settings import Connection
 from akeneo_sync.sinks import Sink, mask_url, open_sink
+from akeneo_sync.sinks._fresh import fresh_target, remove_if_uncommitted
 
 log = logging.getLogger("akeneo_sync")
+TABLE_PREFIX = re.compile(r"[A-Za-z0-9_]+")
 
 
 async def run_async(
@@ -57,11 +60,20 @@ async def run_async(
     sink = open_destination(
         destination, format=format, table_prefix=table_prefix, flat=flat, raw_cells=raw_cells
     )
-    async with connection.client(concurrency=concurrency, transport=transport) as client:
-        await check_options(client, options)
-        return await runner.execute(
-            client, sink, options, progress, stop, incremental=incremental, kind=kind
-        )
+    fresh = fresh_target(destination)
+    try:
+        async with connection.client(concurrency=concurrency, transport=transport) as client:
+            await check_options(client, options)
+            return await runner.execute(
+                client, sink, options, progress, stop, incremental=incremental, kind=kind
+            )
+    except LockedError:
+        raise  # the destination is another run's, which may not have committed yet
+    except BaseException:
+        # A wrong URL or refused credentials must not leave an empty destination behind.
+        if fresh is not None:
+            remove_if_uncommitted(fresh, sink)
+        raise
 
 
 def open_destination(
@@ -96,6 +108,13 @@ def open_destination(
         raise ConfigError(
             f"--format {format} does not apply to {shown} ({what}): --format jsonl, csv or "
             "parquet is for a directory destination (e.g. --to out/); drop --format"
+        )
+    if table_prefix and not TABLE_PREFIX.fullmatch(table_prefix):
+        # Checked before anything is created: the prefix is spliced into DDL (MariaDB's index
+        # names are backtick-quoted, and a backtick in them broke the schema half-way).
+        raise ConfigError(
+            f"--table-prefix {table_prefix!r} may hold only letters, digits and underscores "
+            "(e.g. pim_)"
         )
     if table_prefix and files:
         raise ConfigError(

@@ -131,7 +131,11 @@ class RunContext:
         try:
             await self.thread.call(history.record, self.sink, entry)
         except Exception as exc:
-            log.warning("%s: the run was not recorded in its history: %s", self.sink.url, exc)
+            # A failed run's own error line says what is wrong with the destination: its
+            # history's failure would only say it again, differently.
+            level = logging.DEBUG if error is not None else logging.WARNING
+            first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            log.log(level, "%s: the run was not recorded in its history: %s", self.sink.url, first)
 
     @property
     def marks(self) -> Marks:

@@ -18,8 +18,23 @@ from akeneo_sync.errors import LockedError
 def temp_path(target: Path) -> Path:
     """A fresh hidden temp file beside ``target`` (created empty, so names never collide)."""
     fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
+    try:
+        # mkstemp makes 0600; the file becomes the output, which gets the umask's mode as any
+        # file a program creates (and as the SQLite destinations get).
+        os.fchmod(fd, 0o666 & ~_UMASK)
+    finally:
+        os.close(fd)
     return Path(name)
+
+
+def _read_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Read once, at import: os.umask can only be read by setting it, which is not thread-safe.
+_UMASK = _read_umask()
 
 
 def fsync_file(path: Path) -> None:

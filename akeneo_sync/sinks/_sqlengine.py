@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from typing import Any
 
@@ -71,6 +72,18 @@ def load_refused(exc: Exception) -> bool:
     """MySQL/MariaDB refusing LOAD DATA LOCAL (disabled on the server or the client)."""
     code = exc.args[0] if exc.args else None
     return code in (1148, 2068, 3948, 4166)
+
+
+class _RepeatedError(logging.Filter):
+    """psycopg warns "error ignored terminating <psycopg.Pipeline [BAD]>: the connection is
+    lost" when the server goes away inside an executemany's pipeline: the very error the sink
+    raises (one line, exit 4), printed as a second line before it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored terminating")
+
+
+logging.getLogger("psycopg").addFilter(_RepeatedError())
 
 
 def make_engine(url: URL, dialect: str) -> Engine:
