@@ -14,7 +14,7 @@ from typing import Any
 
 import orjson
 
-from akeneo_sync.resources import MODEL_PROPERTIES, PRODUCT_PROPERTIES, VALUE_ROW_COLUMNS
+from akeneo_sync.resources import MODEL_PROPERTIES, PRODUCT_PROPERTIES
 from akeneo_sync.transform._types import LABELLED_TYPES, attribute_type, identifier_code, kind_of
 
 Scalar = str | int | float | bool | None
@@ -170,103 +170,3 @@ def flatten_product(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> Fl
 def flatten_model(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> FlatRow:
     """One flat row per product model, same convention keyed by ``code``."""
     return _flatten(doc, attributes, MODEL_PROPERTIES)
-
-
-def _number(data: Any) -> float | None:
-    if isinstance(data, bool) or data is None:
-        return None
-    try:
-        return float(data)
-    except (TypeError, ValueError):
-        return None
-
-
-def _text(data: Any) -> str | None:
-    return None if data is None else str(data)
-
-
-ValueRow = tuple[Any, ...]
-"""A ``product_values`` row: one field per ``VALUE_ROW_COLUMNS``, in that order."""
-
-
-def product_value_rows(
-    doc: Mapping[str, Any], attributes: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """``product_value_tuples`` as dicts keyed by ``VALUE_ROW_COLUMNS``."""
-    return [
-        dict(zip(VALUE_ROW_COLUMNS, row, strict=True))
-        for row in product_value_tuples(doc, attributes)
-    ]
-
-
-def product_value_tuples(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> list[ValueRow]:
-    """The long ``product_values`` rows of a product, as tuples in ``VALUE_ROW_COLUMNS`` order
-    (the SQL sinks' hot path: ~50 rows a product, so no dict per row).
-
-    Every value yields at least one row, even an empty list or a null, so counting rows per
-    attribute in SQL tells which attributes a product has.
-    """
-    uuid = doc.get("uuid")
-    rows: list[ValueRow] = []
-    append = rows.append
-    for code, entries in (doc.get("values") or {}).items():
-        for value in entries or ():
-            type_ = attribute_type(code, value, attributes)
-            locale = value.get("locale") or ""
-            channel = value.get("scope", value.get("channel")) or ""
-            data = value.get("data")
-            label = value.get("label")
-            kind = kind_of(type_, data)
-            # uuid, attribute, locale, channel, type, text, number, bool, unit, json, label
-            if kind == "price" and data:
-                for p in data:
-                    amount = p.get("amount")
-                    append(
-                        (uuid, code, locale, channel, type_, _text(amount), _number(amount),
-                         None, p.get("currency"), to_json(p), None)
-                    )  # fmt: skip
-            elif kind == "multi" and data:
-                labels = label if isinstance(label, list) else ()
-                for i, item in enumerate(data):
-                    append(
-                        (uuid, code, locale, channel, type_, _text(item), None, None, None,
-                         to_json(item), labels[i] if i < len(labels) else None)
-                    )  # fmt: skip
-            elif kind == "metric" and isinstance(data, Mapping):
-                amount = data.get("amount")
-                append(
-                    (uuid, code, locale, channel, type_, _text(amount), _number(amount), None,
-                     data.get("unit"), to_json(data), None)
-                )  # fmt: skip
-            elif kind == "number":
-                append(
-                    (uuid, code, locale, channel, type_, _text(data), _number(data), None, None,
-                     to_json(data), None)
-                )  # fmt: skip
-            elif kind == "boolean":
-                append(
-                    (uuid, code, locale, channel, type_, None, None,
-                     None if data is None else bool(data), None, to_json(data), None)
-                )  # fmt: skip
-            elif kind == "text":
-                append(
-                    (uuid, code, locale, channel, type_, _text(data), None, None, None,
-                     to_json(data), None if isinstance(label, list) else label)
-                )  # fmt: skip
-            else:  # json, an empty price or multi list, a metric that is null
-                append(
-                    (
-                        uuid,
-                        code,
-                        locale,
-                        channel,
-                        type_,
-                        None,
-                        None,
-                        None,
-                        None,
-                        to_json(data),
-                        None,
-                    )
-                )
-    return rows
