@@ -116,8 +116,6 @@ def _own(entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     place): nearly always the list as it is, which is then shared rather than copied."""
     if not entries:
         return []
-    if len(entries) == 1:
-        return entries
     slots = [_slot(value) for value in entries]
     if len(set(slots)) == len(slots):
         return entries
@@ -125,11 +123,17 @@ def _own(entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
     return list(merged.values())
 
 
+_ABSENT = object()
+
+
 def merge_onto(chain: Chain, values: Mapping[str, Any] | None) -> Values:
-    """``merge_parent_values(*chain's values, values)``, with the chain merged already."""
+    """``merge_parent_values(*chain's values, values)``, with the chain merged already.
+
+    The hot path of a run (every product and model): the checks are spelled out inline."""
     own = values or {}
     out: Values = {}
-    for code, slots in chain.slots.items():
+    base = chain.slots
+    for code, slots in base.items():
         entries = own.get(code)
         if not entries:
             out[code] = list(slots.values())
@@ -137,8 +141,11 @@ def merge_onto(chain: Chain, values: Mapping[str, Any] | None) -> Values:
         if len(entries) == len(slots):
             # A server that merged already sends the parents' slots in their order: the child
             # wins each of them, so its list is the result.
-            for value, slot in zip(entries, slots, strict=True):
-                if (value.get("locale"), value.get("scope", value.get("channel"))) != slot:
+            for value, (locale, scope) in zip(entries, slots, strict=True):
+                found = value.get("scope", _ABSENT)
+                if found is _ABSENT:
+                    found = value.get("channel")
+                if found != scope or value.get("locale") != locale:
                     break
             else:
                 out[code] = entries
@@ -148,8 +155,8 @@ def merge_onto(chain: Chain, values: Mapping[str, Any] | None) -> Values:
             merged[_slot(value)] = value
         out[code] = list(merged.values())
     for code, entries in own.items():
-        if code not in chain.slots:
-            out[code] = _own(entries)
+        if code not in base:
+            out[code] = entries if entries and len(entries) == 1 else _own(entries)
     return out
 
 
