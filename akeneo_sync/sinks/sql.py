@@ -128,16 +128,16 @@ class SqlSink(Sink):
             )
         conn = self._connection()
         by_key = {self._key(resource, d): d for d in rows}  # last one wins, as in any upsert
-        unique = list(by_key.values())
         # Parameters are built here, stored by the writer thread while the caller shapes the
-        # next batch.
+        # next batch; the job holds them, not the documents (memory).
         upsert = self._prepared(resource.name, lambda: self._upsert(resource))
-        params = self._params(resource, upsert.names, unique)
+        params = self._params(resource, upsert.names, list(by_key.values()))
         if resource.name != PRODUCTS.name or not self._with_values:
             values = None
         uuids = [k[0] for k in by_key]
         load_file = tsv_file(values) if values and self.values.uses_load_file else None
         products = self.layout.table(resource)
+        what = f"{self.url}: writing {len(params)} {resource.name} failed"
 
         def store() -> None:
             try:
@@ -145,13 +145,9 @@ class SqlSink(Sink):
                     self.values.replace(conn, products, uuids, values, load_file)
                 upsert.executemany(conn, params)
             except SQLAlchemyError as exc:
-                raise SinkError(
-                    f"{self.url}: writing {len(unique)} {resource.name} failed: {exc}"
-                ) from exc
+                raise SinkError(f"{what}: {exc}") from exc
             except self._dbapi_error as exc:
-                raise SinkError(
-                    f"{self.url}: writing {len(unique)} {resource.name} failed: {exc}"
-                ) from exc
+                raise SinkError(f"{what}: {exc}") from exc
             finally:
                 if load_file:
                     os.unlink(load_file)

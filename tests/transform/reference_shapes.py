@@ -10,6 +10,7 @@ import orjson
 
 from akeneo_sync.transform._types import LABELLED_TYPES, attribute_type, kind_of
 from akeneo_sync.transform.lookups import _NO_LABEL, Lookups
+from akeneo_sync.transform.values import join_codes, to_json
 
 
 def _number(data: Any) -> float | None:
@@ -98,3 +99,44 @@ def apply_labels(doc: Mapping[str, Any], lookups: Lookups) -> dict[str, Any]:
     if "values" in doc:
         out["values"] = values
     return out
+
+
+def _column(code: str, value: Mapping[str, Any]) -> str:
+    parts = [code]
+    for part in (value.get("locale"), value.get("scope", value.get("channel"))):
+        if part:
+            parts.append(str(part))
+    return "-".join(parts)
+
+
+def _flat_value(row: dict[str, Any], code: str, value: Mapping[str, Any], type_: str) -> None:
+    data = value.get("data")
+    column = _column(code, value)
+    kind = kind_of(type_, data)
+    if kind == "metric":
+        metric = data if isinstance(data, Mapping) else {}
+        row[column] = metric.get("amount")
+        row[f"{column}-unit"] = metric.get("unit")
+    elif kind == "price":
+        for price in data or ():
+            row[f"{column}-{price.get('currency')}"] = price.get("amount")
+    elif kind == "multi":
+        row[column] = None if data is None else join_codes(data)
+    elif kind == "json":
+        row[column] = None if data is None else to_json(data)
+    else:
+        row[column] = data
+    if "label" in value and type_ in LABELLED_TYPES:
+        label = value["label"]
+        if isinstance(label, list):
+            row[f"{column}-label"] = join_codes(item or "" for item in label)
+        else:
+            row[f"{column}-label"] = label
+
+
+def flat_values(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> dict[str, Any]:
+    row: dict[str, Any] = {}
+    for code, entries in (doc.get("values") or {}).items():
+        for value in entries or ():
+            _flat_value(row, code, value, attribute_type(code, value, attributes))
+    return row

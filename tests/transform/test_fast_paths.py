@@ -1,6 +1,7 @@
-"""The fast long rows and labels give exactly what the plain value-by-value rules give, on
-randomised products that mix every attribute type, wrong data shapes, unknown attributes with
-or without a type hint, and labels (reference_shapes.py holds the plain rules)."""
+"""The fast long rows, flat columns and labels give exactly what the plain value-by-value rules
+give, on randomised products that mix every attribute type, wrong data shapes, unknown
+attributes with or without a type hint, and labels (reference_shapes.py holds the plain
+rules)."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from transform_fixtures import ATTRIBUTES, product
 
 from akeneo_sync.transform import apply_labels
 from akeneo_sync.transform.value_rows import product_value_tuples
+from akeneo_sync.transform.values import _flat_values
 
 DATA: list[Any] = [
     None,
@@ -67,3 +69,7 @@ def test_rows_and_labels_match_the_plain_rules() -> None:
                 one, ATTRIBUTES
             )
             assert product_value_tuples(one, {}) == reference_shapes.value_rows(one, {})
+            for attributes in (ATTRIBUTES, {}):
+                flat = _flat_values(one, attributes)
+                expected = reference_shapes.flat_values(one, attributes)
+                assert list(flat.items()) == list(expected.items())
