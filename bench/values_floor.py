@@ -27,10 +27,11 @@ from sqlalchemy import Engine
 sys.path.insert(0, str(Path(__file__).parent))
 from sink_throughput import BATCH, _drop_databases, _fresh_databases, attributes, product
 
+from akeneo_sync.resources import VALUE_ROW_COLUMNS
 from akeneo_sync.sinks._sqlbulk import Prepared, mysql_load, pg_copy, tsv_file
 from akeneo_sync.sinks._sqlengine import engine_url, make_engine
 from akeneo_sync.sinks._sqlschema import Layout
-from akeneo_sync.transform.values import VALUE_ROW_COLUMNS, product_value_tuples
+from akeneo_sync.transform.value_rows import product_value_tuples
 
 
 def load(engine: Engine, batches: list[list[tuple[Any, ...]]]) -> tuple[float, float]:

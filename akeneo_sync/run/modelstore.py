@@ -2,8 +2,10 @@
 
 Every variant product needs its parent models to be merged, so a run must be able to look any
 model up; a catalog can hold hundreds of thousands of them. They live in a temporary SQLite file
-(as orjson bytes) with a small LRU of decoded models in front: variants of one model arrive close
-together, so nearly every look-up is served from the cache.
+(as orjson bytes) with a small LRU of decoded models in front, and one of merged chains
+(``chain(code)``, what ``transform.merge_chain`` merges a variant onto): a parent has several
+variants, so its chain is merged once rather than once per variant. Any write empties the chain
+cache, since a chain depends on every model above it.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from akeneo_sync.transform.variants import Chain, parent_chain
+
 Doc = dict[str, Any]
 
 
@@ -31,6 +35,7 @@ class ModelStore(MutableMapping[str, Doc]):
         self._db.execute("CREATE TABLE models (code TEXT PRIMARY KEY, doc BLOB NOT NULL)")
         self._cache: OrderedDict[str, Doc] = OrderedDict()
         self._cache_size = cache_size
+        self._chains: OrderedDict[str, Chain] = OrderedDict()
 
     def close(self) -> None:
         self._db.close()
@@ -41,6 +46,7 @@ class ModelStore(MutableMapping[str, Doc]):
         self._db.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)", rows)
         for code, _ in rows:
             self._cache.pop(code, None)
+        self._chains.clear()
 
     def __getitem__(self, code: str) -> Doc:
         doc = self._cache.get(code)
@@ -56,11 +62,23 @@ class ModelStore(MutableMapping[str, Doc]):
             self._cache.popitem(last=False)
         return doc
 
+    def chain(self, code: str) -> Chain:
+        """The merged chain of parent model ``code`` (root first), as far as the store knows it."""
+        chain = self._chains.get(code)
+        if chain is not None:
+            self._chains.move_to_end(code)
+            return chain
+        chain = self._chains[code] = Chain(parent_chain({"parent": code}, self))
+        if len(self._chains) > self._cache_size:
+            self._chains.popitem(last=False)
+        return chain
+
     def __setitem__(self, code: str, doc: Doc) -> None:
         self.update_many([doc] if doc.get("code") == code else [{**doc, "code": code}])
 
     def __delitem__(self, code: str) -> None:
         self._cache.pop(code, None)
+        self._chains.clear()
         self._db.execute("DELETE FROM models WHERE code = ?", (code,))
 
     def __contains__(self, code: object) -> bool:

@@ -40,8 +40,10 @@ from sqlalchemy.types import TypeEngine
 
 from akeneo_sync.resources import ALL, Resource
 
-SCHEMA_VERSION = 1
-"""Bump when the layout changes, and teach ``SqlSink`` to migrate from the previous one."""
+SCHEMA_VERSION = 2
+"""Bump when the layout changes, and teach ``SqlSink`` to migrate from the previous one.
+2: ``product_values`` may be left out (``_akeneo_sync_meta.values_table`` = ``0``); 1 had it
+always, so 1 becomes 2 as it is."""
 
 STATE_TABLE = "_akeneo_sync_state"
 META_TABLE = "_akeneo_sync_meta"
@@ -185,9 +187,9 @@ class Layout:
             Column("label", long_text()),
             **_MYSQL_TABLE,
         )
-        Index(index_name(name, "uuid"), table.c.uuid)
-        # The attribute indexes are "deferrable": SqlSink builds them after the first load of an
-        # empty table, several times faster than maintaining them row by row.
+        # Every index is "deferrable": SqlSink builds them after the first load of an empty
+        # table, several times faster than maintaining them row by row (``_sqlvalues``).
+        Index(index_name(name, "uuid"), table.c.uuid, info={"deferrable": True, "uuid": True})
         Index(
             index_name(name, "attribute", "number_value"),
             table.c.attribute,

@@ -35,6 +35,9 @@ ValueRow = tuple[Any, ...]
 class SinkContext:
     resources: Sequence[Resource]
     """The resources this run writes; schema for them is created in ``open``."""
+    values_table: bool = True
+    """Whether a sink of the ``values`` shape keeps the long ``product_values`` table; without
+    it, it stores documents only (shape ``document``)."""
 
 
 class Sink(ABC):

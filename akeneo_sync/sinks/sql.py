@@ -7,7 +7,10 @@ durable together. ``close(ok=False)`` rolls back what was not committed.
 
 Upserts are the dialect's own (``ON CONFLICT DO UPDATE`` / ``ON DUPLICATE KEY UPDATE``), sent with
 executemany. Its shape is ``values``: products come with their ``product_values`` rows, shaped by
-the runner (``transform.shapes``); a product's rows are deleted and inserted again as a whole.
+the runner (``transform.shapes``); a product's rows are replaced as a whole (``_sqlvalues``).
+Asked to leave the long table out (``SinkContext.values_table``), its shape is ``document``, it
+drops the table if there is one, and remembers that in ``_akeneo_sync_meta``, so that a later
+run which wants the table again is a full one (``read_state`` gives nothing) and fills it.
 
 The lock is a row in ``_akeneo_sync_lock`` rather than an advisory lock, because it works the same
 on all three databases and can say who holds it. A lock left by a process that died is taken over
@@ -24,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, Select, Table, delete, insert, inspect, select
+from sqlalchemy import Connection, Engine, Select, Table, delete, inspect, select
 from sqlalchemy import update as sql_update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.schema import CreateSchema
@@ -34,13 +37,16 @@ from sqlalchemy.sql.expression import bindparam
 from akeneo_sync.errors import SinkError
 from akeneo_sync.resources import PRODUCTS, VALUE_ROW_COLUMNS, Resource, Shape
 from akeneo_sync.sinks import _runlog, _sqllock, mask_url
-from akeneo_sync.sinks._sqlbulk import Prepared, mysql_load, pg_copy, tsv_file, upsert
-from akeneo_sync.sinks._sqlengine import dbapi_error, engine_url, load_refused, make_engine
+from akeneo_sync.sinks._sqlbulk import Prepared, tsv_file, upsert
+from akeneo_sync.sinks._sqlengine import dbapi_error, engine_url, make_engine
 from akeneo_sync.sinks._sqlschema import SCHEMA_VERSION, Layout
+from akeneo_sync.sinks._sqlvalues import IN_CHUNK, ValuesTable
 from akeneo_sync.sinks._sqlwriter import BackgroundWriter
 from akeneo_sync.sinks.base import KEEP_RUNS, Doc, Key, Sink, SinkContext, ValueRow
 
-_IN_CHUNK = 500  # keys per ``IN (...)``: far below every driver's parameter limit
+# ``_akeneo_sync_meta`` names: the schema version, and whether products have their rows.
+_VERSION = "schema_version"
+_VALUES = "values_table"
 
 
 def _dumps(obj: Any) -> str:
@@ -66,11 +72,12 @@ class SqlSink(Sink):
         self._owner: dict[str, Any] | None = None
         self._statements: dict[str, Prepared] = {}
         self._writer: BackgroundWriter | None = None
-        self._indexes_deferred = False
-        self._value_columns = [c.name for c in self.layout.values.columns]
-        assert tuple(self._value_columns) == VALUE_ROW_COLUMNS  # rows are built in that order
-        self._mysql_load = self.dialect == "mysql"
         self._dbapi_error: type[Exception] = dbapi_error(self.dialect)
+        self.values = ValuesTable(self.layout, self.dialect, self._dbapi_error)
+        assert tuple(self.values.columns) == VALUE_ROW_COLUMNS  # rows are built in that order
+        self._with_values = True
+        self._values_flag: str | None = None  # to record with the next state
+        self._refill = False  # products stored without rows: a full run must fill the table
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -88,14 +95,22 @@ class SqlSink(Sink):
         except SQLAlchemyError as exc:
             raise SinkError(f"cannot open {self.url}: {exc}") from exc
         try:
+            products = any(r.name == PRODUCTS.name for r in context.resources)
+            self._with_values = products and context.values_table
+            self.shape = "values" if self._with_values else "document"
             tables = [self.layout.table(r) for r in context.resources]
-            if any(r.name == PRODUCTS.name for r in context.resources):
-                tables.append(self.layout.values)
             tables += [self.layout.state, self.layout.meta]
             self.layout.metadata.create_all(engine, tables=tables)
-            self._check_version(engine)
-            if self.layout.values in tables:
-                self._prepare_value_indexes(engine)
+            recorded = self._check_meta(engine)
+            if self._with_values:
+                self._refill = recorded == "0"
+                if recorded != "1":
+                    self._values_flag = "1"
+                self.layout.metadata.create_all(engine, tables=[self.layout.values])
+                self.values.prepare(engine)
+            elif products:
+                self.values.drop(engine)
+                self._set_meta(engine, _VALUES, "0")
             self._conn = engine.connect()
         except BaseException:
             self._release_lock(engine)
@@ -106,37 +121,33 @@ class SqlSink(Sink):
     ) -> None:
         if not rows:
             return
-        if resource.name == PRODUCTS.name and values is None:
+        if resource.name == PRODUCTS.name and values is None and self._with_values:
             raise ValueError(
                 "products come with their product_values rows: shape them with "
                 "transform.shapes.shape_rows(sink.shape, ...)"
             )
         conn = self._connection()
         by_key = {self._key(resource, d): d for d in rows}  # last one wins, as in any upsert
-        unique = list(by_key.values())
         # Parameters are built here, stored by the writer thread while the caller shapes the
-        # next batch.
+        # next batch; the job holds them, not the documents (memory).
         upsert = self._prepared(resource.name, lambda: self._upsert(resource))
-        params = upsert.params([self._row(resource, d) for d in unique])
-        if resource.name != PRODUCTS.name:
+        params = self._params(resource, upsert.names, list(by_key.values()))
+        if resource.name != PRODUCTS.name or not self._with_values:
             values = None
         uuids = [k[0] for k in by_key]
-        load_file = tsv_file(values) if values and self._mysql_load else None
+        load_file = tsv_file(values) if values and self.values.uses_load_file else None
+        products = self.layout.table(resource)
+        what = f"{self.url}: writing {len(params)} {resource.name} failed"
 
         def store() -> None:
             try:
+                if values is not None:  # first: it asks which products were stored before
+                    self.values.replace(conn, products, uuids, values, load_file)
                 upsert.executemany(conn, params)
-                if values is not None:
-                    self._delete_values(conn, uuids)
-                    self._insert_values(conn, values, load_file)
             except SQLAlchemyError as exc:
-                raise SinkError(
-                    f"{self.url}: writing {len(unique)} {resource.name} failed: {exc}"
-                ) from exc
+                raise SinkError(f"{what}: {exc}") from exc
             except self._dbapi_error as exc:
-                raise SinkError(
-                    f"{self.url}: writing {len(unique)} {resource.name} failed: {exc}"
-                ) from exc
+                raise SinkError(f"{what}: {exc}") from exc
             finally:
                 if load_file:
                     os.unlink(load_file)
@@ -159,8 +170,8 @@ class SqlSink(Sink):
                 conn.execute(stmt, params)
             else:
                 conn.execute(delete(table).where(*where), params)
-                if resource.name == PRODUCTS.name:
-                    self._delete_values(conn, [k[0] for k in keys])
+                if resource.name == PRODUCTS.name and self._with_values:
+                    self.values.remove(conn, [k[0] for k in keys])
         except SQLAlchemyError as exc:
             raise SinkError(
                 f"{self.url}: deleting {len(keys)} {resource.name} failed: {exc}"
@@ -179,6 +190,9 @@ class SqlSink(Sink):
                     "committed_at": self._datetime(now.isoformat()),
                 }
                 conn.execute(upsert(self.dialect, table, ("id",)), [row])
+                if self._values_flag is not None:  # products have their rows from this state on
+                    self._write_meta(conn, _VALUES, self._values_flag)
+                    self._values_flag = None
             if self._owner is not None:
                 lock = self.layout.lock
                 conn.execute(
@@ -210,8 +224,8 @@ class SqlSink(Sink):
                 self._conn = None
         if engine is not None:
             try:
-                if self._indexes_deferred:
-                    self._create_value_indexes(engine)
+                if self._with_values:
+                    self.values.finish(engine)
             finally:
                 self._release_lock(engine)
                 engine.dispose()
@@ -244,8 +258,8 @@ class SqlSink(Sink):
             yield from super().get(resource, keys)
             return
         wanted = [k[0] for k in keys]
-        for start in range(0, len(wanted), _IN_CHUNK):
-            chunk = wanted[start : start + _IN_CHUNK]
+        for start in range(0, len(wanted), IN_CHUNK):
+            chunk = wanted[start : start + IN_CHUNK]
 
             def query(t: Table, chunk: list[Any] = chunk) -> Select[Any]:
                 return select(t.c.document, t.c.deleted_at).where(t.c[resource.key[0]].in_(chunk))
@@ -269,6 +283,8 @@ class SqlSink(Sink):
             yield tuple(row)
 
     def read_state(self) -> dict[str, Any] | None:
+        if self._refill:
+            return None  # the products stored so far have no product_values rows
         table = self.layout.state
         engine = self._get_engine()
         if not inspect(engine).has_table(table.name, schema=self.schema):
@@ -304,20 +320,35 @@ class SqlSink(Sink):
         except KeyError as exc:
             raise SinkError(f"a {resource.name} document has no {exc.args[0]!r} key field") from exc
 
-    def _row(self, resource: Resource, doc: Doc) -> dict[str, Any]:
-        row: dict[str, Any] = {"document": _dumps(doc), "deleted_at": None}
-        for col in resource.columns:
-            value = doc.get(col.name)
-            if col.type == "datetime":
-                value = self._datetime(value)
-            elif col.type == "bool":
-                value = value if isinstance(value, bool) else None
-            elif col.type == "int":
-                value = value if isinstance(value, int) and not isinstance(value, bool) else None
-            elif value is not None and not isinstance(value, str):
-                value = _dumps(value)
-            row[col.name] = value
-        return row
+    def _params(
+        self, resource: Resource, names: Sequence[str], docs: Sequence[Doc]
+    ) -> list[tuple[Any, ...]]:
+        """The upsert's parameters of each document, in the statement's order: its typed
+        columns as the dialect stores them, the document as JSON text, no ``deleted_at``."""
+        kinds = {c.name: c.type for c in resource.columns}
+        dumps = orjson.dumps
+        convert = self._datetime
+        out = []
+        for doc in docs:
+            row: list[Any] = []
+            for name in names:
+                if name == "document":
+                    row.append(dumps(doc).decode())
+                    continue
+                kind = kinds.get(name)
+                value = doc.get(name) if kind is not None else None  # deleted_at
+                if kind == "datetime":
+                    value = convert(value)
+                elif kind == "bool":
+                    value = value if isinstance(value, bool) else None
+                elif kind == "int":
+                    ok = isinstance(value, int) and not isinstance(value, bool)
+                    value = value if ok else None
+                elif value is not None and not isinstance(value, str):
+                    value = _dumps(value)
+                row.append(value)
+            out.append(tuple(row))
+        return out
 
     def _datetime(self, value: Any) -> Any:
         """Akeneo's ISO text as the dialect stores it; unparsable text becomes NULL."""
@@ -351,68 +382,33 @@ class SqlSink(Sink):
             found = self._statements[name] = Prepared(build(), self._get_engine().dialect)
         return found
 
-    def _insert_values(
-        self, conn: Connection, rows: Sequence[ValueRow], load_file: str | None
-    ) -> None:
-        if not rows:
-            return
-        values = self.layout.values
-        if self.dialect == "postgresql":
-            pg_copy(conn, values, self._value_columns, rows)
-            return
-        if load_file is not None:
-            try:
-                mysql_load(conn, values, self._value_columns, load_file)
-                return
-            except self._dbapi_error as exc:
-                if not load_refused(exc):
-                    raise
-                self._mysql_load = False  # the server forbids LOCAL INFILE: INSERTs from now on
-        self._prepared(values.name, lambda: insert(values)).executemany(conn, rows)
-
-    def _delete_values(self, conn: Connection, uuids: Sequence[Any]) -> None:
-        values = self.layout.values
-        stmt = delete(values).where(values.c.uuid.in_(bindparam("uuids", expanding=True)))
-        for start in range(0, len(uuids), _IN_CHUNK):
-            conn.execute(stmt, {"uuids": list(uuids[start : start + _IN_CHUNK])})
-
-    def _prepare_value_indexes(self, engine: Engine) -> None:
-        """Into an empty product_values, load first and index after (``close`` builds them);
-        otherwise make sure every index is there, even if a run died before building them."""
-        values = self.layout.values
-        with engine.connect() as conn:
-            empty = conn.execute(select(values.c.uuid).limit(1)).first() is None
-        if not empty:
-            self._create_value_indexes(engine)
-            return
-        with engine.begin() as conn:
-            for index in values.indexes:
-                if index.info.get("deferrable"):
-                    index.drop(conn, checkfirst=True)
-        self._indexes_deferred = True
-
-    def _create_value_indexes(self, engine: Engine) -> None:
-        with engine.begin() as conn:
-            for index in self.layout.values.indexes:
-                index.create(conn, checkfirst=True)
-        self._indexes_deferred = False
-
-    def _check_version(self, engine: Engine) -> None:
+    def _check_meta(self, engine: Engine) -> str | None:
+        """Refuse a schema this release cannot write, migrate an older one; return what the
+        destination recorded about ``product_values`` (None: nothing, a table in every run)."""
         meta = self.layout.meta
         with engine.begin() as conn:
-            found = conn.execute(
-                select(meta.c.value).where(meta.c.name == "schema_version")
-            ).scalar()
-            if found is None:
-                conn.execute(
-                    insert(meta), [{"name": "schema_version", "value": str(SCHEMA_VERSION)}]
-                )
-            elif int(found) != SCHEMA_VERSION:
+            found = dict(conn.execute(select(meta.c.name, meta.c.value)).all())
+            version = found.get(_VERSION)
+            if version is None or int(version) == 1:
+                # Version 2 may have no product_values (``_VALUES`` says so); version 1 always
+                # had it: nothing to change but the number.
+                self._write_meta(conn, _VERSION, str(SCHEMA_VERSION))
+            elif int(version) != SCHEMA_VERSION:
                 raise SinkError(
-                    f"{self.url} has akeneo-sync schema version {found}, this release writes "
+                    f"{self.url} has akeneo-sync schema version {version}, this release writes "
                     f"version {SCHEMA_VERSION}; use the matching akeneo-sync release or a new "
                     "destination (or --table-prefix)"
                 )
+        return found.get(_VALUES)
+
+    def _set_meta(self, engine: Engine, name: str, value: str) -> None:
+        with engine.begin() as conn:
+            self._write_meta(conn, name, value)
+
+    def _write_meta(self, conn: Connection, name: str, value: str) -> None:
+        conn.execute(
+            upsert(self.dialect, self.layout.meta, ("name",)), [{"name": name, "value": value}]
+        )
 
     def _acquire_lock(self, engine: Engine) -> None:
         self._owner = _sqllock.acquire(engine, self.layout.lock, self.url)

@@ -4,12 +4,8 @@ every shape a sink stores (``shapes.shape_rows``)."""
 from akeneo_sync.resources import MODEL_PROPERTIES, PRODUCT_PROPERTIES, VALUE_ROW_COLUMNS
 from akeneo_sync.transform.lookups import Lookups, apply_labels, enrich_category
 from akeneo_sync.transform.shapes import Shaped, shape_rows
-from akeneo_sync.transform.values import (
-    associates_with,
-    flatten_model,
-    flatten_product,
-    product_value_rows,
-)
+from akeneo_sync.transform.value_rows import product_value_rows
+from akeneo_sync.transform.values import associates_with, flatten_model, flatten_product
 from akeneo_sync.transform.variants import (
     merge_categories,
     merge_chain,

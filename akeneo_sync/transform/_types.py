@@ -54,6 +54,9 @@ _KIND_OF_TYPE: dict[str, Kind] = {
     "pim_catalog_product_link": "json",
 }
 
+KIND_OF_TYPE: Mapping[str, Kind] = _KIND_OF_TYPE
+"""The data kind of each known Akeneo type (``kind_of`` checks the data against it)."""
+
 # Types whose codes have labels that ``--labels`` resolves (a ``label`` key beside ``data``).
 LABELLED_TYPES = frozenset({SIMPLE_SELECT, MULTI_SELECT, REF_ENTITY, REF_ENTITY_MULTI})
 
@@ -113,6 +116,8 @@ def kind_of(type_: str, data: Any) -> Kind:
         return kind_of_data(data)
     if kind in ("price", "multi") and not isinstance(data, list):
         return kind_of_data(data)
+    if kind == "price" and not all(isinstance(p, dict) for p in data):
+        return kind_of_data(data)  # prices are objects: anything else would not be read
     return kind
 
 

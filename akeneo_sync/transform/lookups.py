@@ -61,6 +61,12 @@ class Lookups:
     category_label: dict[str, str | None] = field(default_factory=dict)
     attributes: Mapping[str, Any] = field(default_factory=dict)
     _paths: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
+    # Label paths by category, valid while the tables keep their size (they only grow).
+    _label_paths: dict[str, str] = field(default_factory=dict, repr=False)
+    _label_paths_for: tuple[int, int] = (0, 0)
+    # Per attribute code: the attribute document it was made for and how its values are
+    # labelled, so the type is worked out once per attribute rather than once per value.
+    _labellers: dict[str, tuple[Any, Any]] = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -122,9 +128,27 @@ class Lookups:
 
     def category_path(self, code: str) -> str:
         """``"Master catalog > Men > Shirts"``; a missing label is ``[code]``."""
-        return PATH_SEPARATOR.join(
-            self.category_label.get(node) or f"[{node}]" for node in self.category_path_codes(code)
-        )
+        sizes = (len(self.category_label), len(self.category_parent))
+        if sizes != self._label_paths_for:
+            self._label_paths.clear()
+            self._label_paths_for = sizes
+        path = self._label_paths.get(code)
+        if path is None:
+            path = self._label_paths[code] = PATH_SEPARATOR.join(
+                self.category_label.get(node) or f"[{node}]"
+                for node in self.category_path_codes(code)
+            )
+        return path
+
+    def labeller(self, code: str, attribute: Any) -> _Labeller | object | None:
+        """How values of known attribute ``code`` are labelled (None: they are not;
+        ``_NO_LABEL``: value by value); made once per attribute document."""
+        found = self._labellers.get(code)
+        if found is not None and found[0] is attribute:
+            return found[1]
+        labeller = _labeller(code, attribute, self)
+        self._labellers[code] = (attribute, labeller)
+        return labeller
 
     def _value_label(self, code: str, value: Mapping[str, Any]) -> Any:
         type_ = attribute_type(code, value, self.attributes)
@@ -146,6 +170,38 @@ class Lookups:
 
 _NO_LABEL = object()
 
+# (multi, table, name): a known select or reference entity attribute's values are labelled from
+# ``table`` (option or record labels by ``(name, folded code)``), one label or a list of them.
+_Labeller = tuple[bool, dict[tuple[str, str], str | None], str]
+
+
+def _labeller(code: str, attribute: Any, lookups: Lookups) -> _Labeller | object | None:
+    type_ = attribute.get("type")
+    if type_ not in LABELLED_TYPES:
+        return None
+    multi = type_ in (MULTI_SELECT, REF_ENTITY_MULTI)
+    if type_ in (SIMPLE_SELECT, MULTI_SELECT):
+        return (multi, lookups.options, code)
+    name = attribute.get("reference_data_name")
+    if not name:
+        return _NO_LABEL  # the value may name its reference entity
+    return (multi, lookups.records, str(name))
+
+
+def _labelled(values: list[Any], labeller: _Labeller) -> list[Any]:
+    multi, table, name = labeller
+    out = []
+    for value in values:
+        data = value.get("data")
+        label: Any = None
+        if multi:
+            if isinstance(data, list):
+                label = [table.get((name, _fold(item))) for item in data]
+        elif data is not None and not isinstance(data, list | dict):
+            label = table.get((name, data.lower() if data.__class__ is str else _fold(data)))
+        out.append({**value, "label": label})
+    return out
+
 
 def apply_labels(doc: Mapping[str, Any], lookups: Lookups) -> Doc:
     """A product or model with ``family_label``, ``category_paths`` and value ``label`` keys.
@@ -159,14 +215,17 @@ def apply_labels(doc: Mapping[str, Any], lookups: Lookups) -> Doc:
     known = lookups.attributes
     for code, entries in (doc.get("values") or {}).items():
         attribute = known.get(code)
-        if attribute is not None and attribute.get("type") not in LABELLED_TYPES:
+        labeller = _NO_LABEL if attribute is None else lookups.labeller(code, attribute)
+        if labeller is None:
             values[code] = entries  # a known attribute without labels: nothing to look at
-            continue
-        labelled = []
-        for value in entries or ():
-            label = lookups._value_label(code, value)
-            labelled.append(value if label is _NO_LABEL else {**value, "label": label})
-        values[code] = labelled
+        elif labeller is not _NO_LABEL:
+            values[code] = _labelled(entries or [], labeller)  # type: ignore[arg-type]
+        else:
+            labelled = []
+            for value in entries or ():
+                label = lookups._value_label(code, value)
+                labelled.append(value if label is _NO_LABEL else {**value, "label": label})
+            values[code] = labelled
     if "values" in doc:
         out["values"] = values
     return out

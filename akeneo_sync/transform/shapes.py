@@ -21,12 +21,8 @@ from dataclasses import dataclass
 from typing import Any, get_args
 
 from akeneo_sync.resources import PRODUCT_MODELS, PRODUCTS, Resource, Shape
-from akeneo_sync.transform.values import (
-    ValueRow,
-    flatten_model,
-    flatten_product,
-    product_value_tuples,
-)
+from akeneo_sync.transform.value_rows import ValueRow, product_value_tuples
+from akeneo_sync.transform.values import flatten_model, flatten_product
 
 Doc = dict[str, Any]
 SHAPES: tuple[Shape, ...] = get_args(Shape)

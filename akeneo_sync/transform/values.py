@@ -14,8 +14,14 @@ from typing import Any
 
 import orjson
 
-from akeneo_sync.resources import MODEL_PROPERTIES, PRODUCT_PROPERTIES, VALUE_ROW_COLUMNS
-from akeneo_sync.transform._types import LABELLED_TYPES, attribute_type, identifier_code, kind_of
+from akeneo_sync.resources import MODEL_PROPERTIES, PRODUCT_PROPERTIES
+from akeneo_sync.transform._types import (
+    KIND_OF_TYPE,
+    LABELLED_TYPES,
+    attribute_type,
+    identifier_code,
+    kind_of_data,
+)
 
 Scalar = str | int | float | bool | None
 FlatRow = dict[str, Scalar]
@@ -34,46 +40,73 @@ def join_codes(items: Iterable[Any]) -> str:
     return ",".join("" if item is None else str(item) for item in items)
 
 
-def _column(code: str, value: Mapping[str, Any]) -> str:
+# Column names by (code, locale, channel): a catalog has few, and every product repeats them.
+_columns: dict[tuple[str, Any, Any], str] = {}
+_ABSENT = object()
+
+
+def _column(code: str, locale: Any, channel: Any) -> str:
     """``code[-locale][-channel]``; the value's own locale/scope decide, not the attribute."""
-    parts = [code]
-    for part in (value.get("locale"), value.get("scope", value.get("channel"))):
-        if part:
-            parts.append(str(part))
-    return "-".join(parts)
-
-
-def _flat_value(row: FlatRow, code: str, value: Mapping[str, Any], type_: str) -> None:
-    data = value.get("data")
-    column = _column(code, value)
-    kind = kind_of(type_, data)
-    if kind == "metric":
-        metric = data if isinstance(data, Mapping) else {}
-        row[column] = metric.get("amount")
-        row[f"{column}-unit"] = metric.get("unit")
-    elif kind == "price":
-        for price in data or ():
-            row[f"{column}-{price.get('currency')}"] = price.get("amount")
-    elif kind == "multi":
-        row[column] = None if data is None else join_codes(data)
-    elif kind == "json":
-        row[column] = None if data is None else to_json(data)
-    else:  # text, number, boolean: as Akeneo sends them (decimal numbers stay strings)
-        row[column] = data
-    if "label" in value and type_ in LABELLED_TYPES:
-        label = value["label"]
-        if isinstance(label, list):
-            row[f"{column}-label"] = join_codes(item or "" for item in label)
-        else:
-            row[f"{column}-label"] = label
+    key = (code, locale, channel)
+    column = _columns.get(key)
+    if column is None:
+        column = "-".join([code, *(str(part) for part in (locale, channel) if part)])
+        if len(_columns) > 100_000:  # codes nobody declared: stay bounded
+            _columns.clear()
+        _columns[key] = column
+    return column
 
 
 def _flat_values(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> FlatRow:
+    """Every value's columns. The flat shapes' hot path (every product of a run): the type is
+    worked out once per attribute, and the kinds are spelled out inline (``kind_of``)."""
     row: FlatRow = {}
     for code, entries in (doc.get("values") or {}).items():
-        for value in entries or ():
-            _flat_value(row, code, value, attribute_type(code, value, attributes))
+        if not entries:
+            continue
+        attribute = attributes.get(code)
+        known = attribute.get("type") if attribute.__class__ is dict else None
+        for value in entries:
+            type_ = known if isinstance(known, str) else attribute_type(code, value, attributes)
+            data = value.get("data")
+            kind = KIND_OF_TYPE.get(type_)
+            if kind is None or (data is not None and not _fits(kind, data)):
+                kind = kind_of_data(data)
+            channel = value.get("scope", _ABSENT)
+            if channel is _ABSENT:
+                channel = value.get("channel")
+            column = _column(code, value.get("locale"), channel)
+            if kind == "text" or kind == "number" or kind == "boolean":
+                row[column] = data  # as Akeneo sends them (decimal numbers stay strings)
+            elif kind == "metric":
+                metric = data if isinstance(data, Mapping) else {}
+                row[column] = metric.get("amount")
+                row[column + "-unit"] = metric.get("unit")
+            elif kind == "price":
+                for price in data or ():
+                    row[f"{column}-{price.get('currency')}"] = price.get("amount")
+            elif kind == "multi":
+                row[column] = None if data is None else join_codes(data)
+            else:
+                row[column] = None if data is None else to_json(data)
+            if "label" in value and type_ in LABELLED_TYPES:
+                label = value["label"]
+                if isinstance(label, list):
+                    row[column + "-label"] = join_codes(item or "" for item in label)
+                else:
+                    row[column + "-label"] = label
     return row
+
+
+def _fits(kind: str, data: Any) -> bool:
+    """Whether non-null ``data`` has the shape its type's kind reads (else the shape decides)."""
+    if kind == "metric":
+        return isinstance(data, dict)
+    if kind == "price":
+        return isinstance(data, list) and all(isinstance(p, dict) for p in data)
+    if kind == "multi":
+        return isinstance(data, list)
+    return True
 
 
 def _flat_associations(doc: Mapping[str, Any]) -> FlatRow:
@@ -170,103 +203,3 @@ def flatten_product(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> Fl
 def flatten_model(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> FlatRow:
     """One flat row per product model, same convention keyed by ``code``."""
     return _flatten(doc, attributes, MODEL_PROPERTIES)
-
-
-def _number(data: Any) -> float | None:
-    if isinstance(data, bool) or data is None:
-        return None
-    try:
-        return float(data)
-    except (TypeError, ValueError):
-        return None
-
-
-def _text(data: Any) -> str | None:
-    return None if data is None else str(data)
-
-
-ValueRow = tuple[Any, ...]
-"""A ``product_values`` row: one field per ``VALUE_ROW_COLUMNS``, in that order."""
-
-
-def product_value_rows(
-    doc: Mapping[str, Any], attributes: Mapping[str, Any]
-) -> list[dict[str, Any]]:
-    """``product_value_tuples`` as dicts keyed by ``VALUE_ROW_COLUMNS``."""
-    return [
-        dict(zip(VALUE_ROW_COLUMNS, row, strict=True))
-        for row in product_value_tuples(doc, attributes)
-    ]
-
-
-def product_value_tuples(doc: Mapping[str, Any], attributes: Mapping[str, Any]) -> list[ValueRow]:
-    """The long ``product_values`` rows of a product, as tuples in ``VALUE_ROW_COLUMNS`` order
-    (the SQL sinks' hot path: ~50 rows a product, so no dict per row).
-
-    Every value yields at least one row, even an empty list or a null, so counting rows per
-    attribute in SQL tells which attributes a product has.
-    """
-    uuid = doc.get("uuid")
-    rows: list[ValueRow] = []
-    append = rows.append
-    for code, entries in (doc.get("values") or {}).items():
-        for value in entries or ():
-            type_ = attribute_type(code, value, attributes)
-            locale = value.get("locale") or ""
-            channel = value.get("scope", value.get("channel")) or ""
-            data = value.get("data")
-            label = value.get("label")
-            kind = kind_of(type_, data)
-            # uuid, attribute, locale, channel, type, text, number, bool, unit, json, label
-            if kind == "price" and data:
-                for p in data:
-                    amount = p.get("amount")
-                    append(
-                        (uuid, code, locale, channel, type_, _text(amount), _number(amount),
-                         None, p.get("currency"), to_json(p), None)
-                    )  # fmt: skip
-            elif kind == "multi" and data:
-                labels = label if isinstance(label, list) else ()
-                for i, item in enumerate(data):
-                    append(
-                        (uuid, code, locale, channel, type_, _text(item), None, None, None,
-                         to_json(item), labels[i] if i < len(labels) else None)
-                    )  # fmt: skip
-            elif kind == "metric" and isinstance(data, Mapping):
-                amount = data.get("amount")
-                append(
-                    (uuid, code, locale, channel, type_, _text(amount), _number(amount), None,
-                     data.get("unit"), to_json(data), None)
-                )  # fmt: skip
-            elif kind == "number":
-                append(
-                    (uuid, code, locale, channel, type_, _text(data), _number(data), None, None,
-                     to_json(data), None)
-                )  # fmt: skip
-            elif kind == "boolean":
-                append(
-                    (uuid, code, locale, channel, type_, None, None,
-                     None if data is None else bool(data), None, to_json(data), None)
-                )  # fmt: skip
-            elif kind == "text":
-                append(
-                    (uuid, code, locale, channel, type_, _text(data), None, None, None,
-                     to_json(data), None if isinstance(label, list) else label)
-                )  # fmt: skip
-            else:  # json, an empty price or multi list, a metric that is null
-                append(
-                    (
-                        uuid,
-                        code,
-                        locale,
-                        channel,
-                        type_,
-                        None,
-                        None,
-                        None,
-                        None,
-                        to_json(data),
-                        None,
-                    )
-                )
-    return rows

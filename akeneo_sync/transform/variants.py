@@ -76,6 +76,90 @@ def _root_code(doc: Mapping[str, Any], chain: list[Mapping[str, Any]]) -> str | 
     return str(chain[0]["code"]) if chain else str(doc["parent"])
 
 
+class Chain:
+    """A parent model's chain merged once (root first): what every child of that parent shares.
+
+    A catalog has far fewer parents than variants, and variants of one parent come close
+    together, so a model store keeps these by parent code (``chain(code)``) and a variant only
+    merges its own values onto a ready one instead of re-merging its whole chain."""
+
+    __slots__ = ("categories", "category_set", "models", "slots")
+
+    def __init__(self, models: list[Mapping[str, Any]]) -> None:
+        self.models = models
+        slots: dict[str, dict[tuple[Any, Any], dict[str, Any]]] = {}
+        for model in models:
+            for code, entries in (model.get("values") or {}).items():
+                found = slots.setdefault(code, {})
+                for value in entries or ():
+                    found[_slot(value)] = value
+        self.slots = slots
+        self.categories = merge_categories(*(m.get("categories") for m in models))
+        self.category_set = frozenset(self.categories)
+
+
+_NO_CHAIN = Chain([])
+
+
+def chain_of(code: str | None, models: Mapping[str, Mapping[str, Any]]) -> Chain:
+    """The merged chain of parent ``code``: from the store's cache when it keeps one."""
+    if not code:
+        return _NO_CHAIN
+    cached = getattr(models, "chain", None)
+    if cached is not None:
+        return cached(code)
+    return Chain(parent_chain({"parent": code}, models))
+
+
+def _own(entries: list[dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """One document's entries of an attribute, one per slot (the last wins, in the first's
+    place): nearly always the list as it is, which is then shared rather than copied."""
+    if not entries:
+        return []
+    slots = [_slot(value) for value in entries]
+    if len(set(slots)) == len(slots):
+        return entries
+    merged = dict(zip(slots, entries, strict=True))
+    return list(merged.values())
+
+
+_ABSENT = object()
+
+
+def merge_onto(chain: Chain, values: Mapping[str, Any] | None) -> Values:
+    """``merge_parent_values(*chain's values, values)``, with the chain merged already.
+
+    The hot path of a run (every product and model): the checks are spelled out inline."""
+    own = values or {}
+    out: Values = {}
+    base = chain.slots
+    for code, slots in base.items():
+        entries = own.get(code)
+        if not entries:
+            out[code] = list(slots.values())
+            continue
+        if len(entries) == len(slots):
+            # A server that merged already sends the parents' slots in their order: the child
+            # wins each of them, so its list is the result.
+            for value, (locale, scope) in zip(entries, slots, strict=True):
+                found = value.get("scope", _ABSENT)
+                if found is _ABSENT:
+                    found = value.get("channel")
+                if found != scope or value.get("locale") != locale:
+                    break
+            else:
+                out[code] = entries
+                continue
+        merged = dict(slots)
+        for value in entries:
+            merged[_slot(value)] = value
+        out[code] = list(merged.values())
+    for code, entries in own.items():
+        if code not in base:
+            out[code] = entries if entries and len(entries) == 1 else _own(entries)
+    return out
+
+
 def merge_chain(
     doc: Mapping[str, Any],
     models: Mapping[str, Mapping[str, Any]],
@@ -85,24 +169,28 @@ def merge_chain(
 
     Adds ``root_parent`` and ``family_variant`` (from the parent models; a model keeps its own),
     and for products (documents with a ``uuid``) ``identifier``. ``models`` maps model code to
-    model document; ``attributes`` maps attribute code to attribute document and is only needed
-    to find the identifier attribute.
+    model document (a model store also gives merged chains by parent code: ``chain(code)``);
+    ``attributes`` maps attribute code to attribute document and is only needed to find the
+    identifier attribute. The result shares the value lists it does not change with ``doc``.
     """
-    chain = parent_chain(doc, models)
+    parent = doc.get("parent")
+    chain = chain_of(parent, models)
     out: Doc = dict(doc)
-    out["values"] = merge_parent_values(*(m.get("values") for m in chain), doc.get("values"))
-    out["categories"] = merge_categories(
-        *(m.get("categories") for m in chain), doc.get("categories")
-    )
-    out["root_parent"] = _root_code(doc, chain)
+    out["values"] = values = merge_onto(chain, doc.get("values"))
+    own_categories = doc.get("categories")
+    if chain.categories:
+        seen = chain.category_set
+        extra = [c for c in dict.fromkeys(own_categories or ()) if c not in seen]
+        out["categories"] = chain.categories + extra
+    else:
+        out["categories"] = list(dict.fromkeys(own_categories or ()))
+    out["root_parent"] = _root_code(doc, chain.models)
     if "uuid" in doc:
-        nearest = chain[-1] if chain else {}
+        nearest = chain.models[-1] if chain.models else {}
         out["family_variant"] = (
-            nearest.get("family_variant") or doc.get("family_variant")
-            if doc.get("parent")
-            else None
+            nearest.get("family_variant") or doc.get("family_variant") if parent else None
         )
-        out["identifier"] = product_identifier(out["values"], attributes or {}, doc)
+        out["identifier"] = product_identifier(values, attributes or {}, doc)
     return out
 
 

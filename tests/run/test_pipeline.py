@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -113,3 +114,19 @@ def test_a_failing_sink_stops_the_readers_instead_of_blocking_them() -> None:
 
     with pytest.raises(SinkError, match="disk full"):
         run(sink, steps, batch_size=1)
+
+
+def test_full_collections_are_spaced_while_a_writer_runs_and_restored_after() -> None:
+    before = gc.get_threshold()
+    seen: list[tuple[int, int, int]] = []
+
+    async def steps(writer: Writer) -> None:
+        seen.append(gc.get_threshold())
+        await writer.put(R.FAMILIES, docs("a"))
+
+    run(Recorder(), steps)
+    assert seen[0][:2] == before[:2] and seen[0][2] >= 100
+    assert gc.get_threshold() == before
+    with pytest.raises(SinkError):
+        run(Recorder(fail_on=0), steps, batch_size=1)
+    assert gc.get_threshold() == before

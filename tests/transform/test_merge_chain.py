@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import copy
+import random
 from typing import Any
 
 from transform_fixtures import ATTRIBUTES, v
 
-from akeneo_sync.transform import merge_chain, merge_parent_values
+from akeneo_sync.transform import merge_categories, merge_chain, merge_parent_values, parent_chain
+from akeneo_sync.transform.variants import Chain
 
 ROOT: dict[str, Any] = {
     "code": "jacket",
@@ -124,3 +126,51 @@ def test_identifier_without_attributes_uses_value_hint_or_server_field() -> None
     assert merge_chain(hinted, {})["identifier"] == "C-1"
     assert merge_chain({"uuid": "x", "values": {}}, {})["identifier"] is None
     assert merge_chain({"uuid": "x", "identifier": "L-1", "values": {}}, {})["identifier"] == "L-1"
+
+
+def _reference_merge(doc: dict[str, Any], models: dict[str, Any]) -> dict[str, Any]:
+    """The contract's rule, spelled out without the merged-chain cache."""
+    chain = parent_chain(doc, models)
+    return {
+        "values": merge_parent_values(*(m.get("values") for m in chain), doc.get("values")),
+        "categories": merge_categories(
+            *(m.get("categories") for m in chain), doc.get("categories")
+        ),
+    }
+
+
+def _random_values(rng: random.Random, codes: str) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for code in rng.sample(codes, rng.randint(0, len(codes))):
+        slots = [(None, None), ("en_US", None), ("fr_FR", "web"), ("en_US", "web")]
+        picked = [rng.choice(slots) for _ in range(rng.randint(0, 3))]
+        values[code] = [v(f"{code}-{rng.random():.3f}", loc, scope) for loc, scope in picked]
+        if rng.random() < 0.1:
+            values[code] = None
+    return values
+
+
+def test_merge_with_cached_chains_follows_the_contract_rule() -> None:
+    """Randomised chains, server-merged or not, through a store that caches merged chains."""
+    rng = random.Random(5)
+
+    class Store(dict[str, Any]):
+        def chain(self, code: str) -> Chain:
+            return Chain(parent_chain({"parent": code}, self))
+
+    for _ in range(300):
+        root = {"code": "r", "parent": None, "values": _random_values(rng, "abcde")}
+        root["categories"] = rng.sample("xyz", rng.randint(0, 3))
+        sub = {"code": "s", "parent": "r", "values": _random_values(rng, "cdefg")}
+        sub["categories"] = rng.sample("xyzw", rng.randint(0, 3))
+        models = {"r": root, "s": sub}
+        child = {"uuid": "u", "parent": rng.choice(["r", "s", None, "gone"])}
+        child["values"] = _random_values(rng, "abcdefghij")
+        child["categories"] = rng.sample("wxyzq", rng.randint(0, 4))
+        if rng.random() < 0.5:  # as a server that merges sends it
+            child = {**child, **_reference_merge(child, models)}
+        expected = _reference_merge(child, models)
+        for store in (models, Store(models)):
+            merged = merge_chain(child, store)
+            assert list(merged["values"].items()) == list(expected["values"].items())
+            assert merged["categories"] == expected["categories"]

@@ -15,7 +15,7 @@ from akeneo_sync.transform import (
     flatten_product,
     shape_rows,
 )
-from akeneo_sync.transform.values import product_value_tuples
+from akeneo_sync.transform.value_rows import product_value_tuples
 
 MODEL: dict[str, Any] = {
     "code": "jacket",

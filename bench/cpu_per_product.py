@@ -1,0 +1,254 @@
+"""CPU time the exporter spends per product, at zero latency, per destination.
+
+The emulator runs in its own process (its CPU is not counted); each export runs in a fresh
+exporter process that reports its own user+sys time (``getrusage``: every thread of it, the
+database servers excluded) divided by the products written. Several source trees can be measured
+against one emulator, run after run, so a change is always paired with its baseline:
+
+    git worktree add ../cpu-base bdd91c1
+    .venv/bin/python bench/cpu_per_product.py --products 20000 --source ../cpu-base --source .
+    .venv/bin/python bench/cpu_per_product.py --to sqlite --profile /tmp/prof --source .
+
+``--profile DIR`` records each export with py-spy (separate runs, not the timed ones) and prints
+the functions with the most samples: own samples (the function itself running) and inclusive
+ones (it or what it called). ``--no-values-table`` passes ``ExportOptions(values_table=False)``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shlex
+import shutil
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+PG = "postgresql://postgres@127.0.0.1:5432/test"
+DESTINATIONS = ("sqlite", "postgresql", "jsonl", "parquet")
+
+CHILD = r"""
+import asyncio, json, os, resource, sys, time
+started = resource.getrusage(resource.RUSAGE_SELF)
+from akeneo_sync.client import AkeneoClient
+from akeneo_sync.sinks import open_sink
+from akeneo_sync.run import ExportOptions, export
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+async def main(options):
+    async with AkeneoClient(sys.argv[1], client_id="demo", client_secret="demo-secret",
+                            username="demo", password="demo") as client:
+        return await export(client, open_sink(sys.argv[2], **json.loads(sys.argv[3])), options)
+
+extra = json.loads(sys.argv[4])
+imported = cpu()
+wall = time.monotonic()
+report = asyncio.run(main(ExportOptions(labels="en_US", **extra)))
+print(json.dumps({
+    "products": report.counts.get("products", 0),
+    "requests": report.requests,
+    "seconds": round(time.monotonic() - wall, 2),
+    "cpu_total": cpu(),
+    "cpu_imports": imported,
+    "peak_rss_mb": round(int(next(l for l in open("/proc/self/status")
+                                  if l.startswith("VmHWM")).split()[1]) / 1024, 1),
+}))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_emulator(products: int) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    args = [sys.executable, "-m", "akeneo_sync", "emulator", "--port", str(port)]
+    args += ["--products", str(products), "--latency-ms", "0"]
+    emulator = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert emulator.stdout is not None
+    for line in emulator.stdout:
+        if re.search(r"base URL", line):
+            break
+    # Keep draining its output so it never blocks on a full pipe.
+    threading.Thread(target=emulator.stdout.read, daemon=True).start()
+    time.sleep(0.5)
+    return emulator, f"http://127.0.0.1:{port}"
+
+
+def target(dest: str, work: Path) -> tuple[str, dict[str, Any]]:
+    """The destination string and ``open_sink`` keyword arguments of one destination."""
+    if dest == "sqlite":
+        return str(work / "catalog.db"), {}
+    if dest == "postgresql":
+        return f"{PG}?schema=cpu_bench_{os.getpid()}", {}
+    return str(work / dest), {"format": dest}
+
+
+def size_of(dest: str, where: str) -> int:
+    """Bytes the destination takes (PostgreSQL: every relation of the schema, indexes and
+    TOAST included); drops a PostgreSQL schema afterwards."""
+    if dest == "postgresql":
+        import psycopg
+
+        schema = where.rsplit("=", 1)[1]
+        with psycopg.connect(PG) as db:
+            size = db.execute(
+                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+                "JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relkind = 'r'",
+                (schema,),
+            ).fetchone()
+            db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        return int(size[0]) if size else 0
+    path = Path(where)
+    if path.is_file():
+        wal = Path(f"{where}-wal")
+        return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def sqlite_tables(path: str) -> dict[str, int]:
+    """Bytes per table and index of a SQLite file (``dbstat``), the largest first."""
+    try:
+        with sqlite3.connect(path) as db:
+            rows = db.execute(
+                "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC"
+            ).fetchall()
+    except sqlite3.Error:
+        return {}
+    return {name: int(size) for name, size in rows[:8]}
+
+
+def export_once(
+    source: Path, url: str, dest: str, extra: dict[str, Any], profile: Path | None
+) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        where, sink_options = target(dest, Path(tmp))
+        args = [sys.executable, "-c", CHILD, url, where, json.dumps(sink_options)]
+        args.append(json.dumps(extra))
+        if profile is not None:
+            out = profile / f"{source.resolve().name}-{dest}.txt"
+            spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+            args = [spy, "record", "-r", "200", "-f", "raw", "-o", str(out), "--", *args]
+        env = {**os.environ, "PYTHONPATH": str(source.resolve())}
+        done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp)
+        if done.returncode != 0:
+            raise SystemExit(f"export from {source} into {dest} failed:\n{done.stderr[-3000:]}")
+        line = [x for x in done.stdout.splitlines() if x.startswith("{")][-1]  # py-spy talks too
+        result: dict[str, Any] = json.loads(line)
+        result["bytes"] = size_of(dest, where)
+        if dest == "sqlite":
+            result["tables"] = sqlite_tables(where)
+        if profile is not None:
+            result["profile"] = str(out)
+        return result
+
+
+def top_entries(raw: Path, count: int) -> tuple[int, list[tuple[str, int]], list[tuple[str, int]]]:
+    """Total samples, the functions with the most own samples and with the most inclusive."""
+    own: Counter[str] = Counter()
+    inclusive: Counter[str] = Counter()
+    total = 0
+    for line in raw.read_text().splitlines():
+        stack, _, n = line.rpartition(" ")
+        frames = [re.sub(r":\d+\)$", ")", f) for f in stack.split(";")]
+        samples = int(n)
+        total += samples
+        own[frames[-1]] += samples
+        for frame in set(frames):
+            inclusive[frame] += samples
+    return total, own.most_common(count), inclusive.most_common(count)
+
+
+def machine() -> str:
+    model = "?"
+    with open("/proc/cpuinfo") as info:
+        for line in info:
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (
+        f"{os.cpu_count()} CPU ({model}), Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, load average {load}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=20_000)
+    parser.add_argument("--source", type=Path, action="append", help="a tree to export with")
+    parser.add_argument("--to", action="append", choices=DESTINATIONS)
+    parser.add_argument("--repeat", type=int, default=1, help="timed exports per source")
+    parser.add_argument("--profile", type=Path, help="also record py-spy profiles here")
+    parser.add_argument("--top", type=int, default=15)
+    parser.add_argument("--no-values-table", action="store_true")
+    args = parser.parse_args()
+    sources: list[Path] = args.source or [Path(".")]
+    dests: list[str] = args.to or list(DESTINATIONS)
+    extra = {"values_table": False} if args.no_values_table else {}
+    print("command:", shlex.join([Path(sys.executable).name, *sys.argv]))
+    print("machine:", machine())
+    emulator, url = start_emulator(args.products)
+    rows = []
+    try:
+        for dest in dests:
+            for _ in range(args.repeat):
+                for source in sources:  # alternated: each pair shares the machine's state
+                    r = export_once(source, url, dest, extra, None)
+                    rows.append((dest, source, r))
+                    print(f"  {dest:<10} {source!s:<12} {json.dumps(r)}", flush=True)
+        if args.profile:
+            args.profile.mkdir(parents=True, exist_ok=True)
+            for dest in dests:
+                for source in sources:
+                    r = export_once(source, url, dest, extra, args.profile)
+                    total, own, incl = top_entries(Path(r["profile"]), args.top)
+                    print(
+                        f"\nprofile {source} -> {dest}: {total} samples at 200/s ({r['profile']})"
+                    )
+                    for title, entries in (("own", own), ("inclusive", incl)):
+                        print(f"  top {title}:")
+                        for frame, n in entries:
+                            print(f"    {100 * n / total:5.1f}%  {frame}")
+    finally:
+        emulator.terminate()
+        emulator.wait(timeout=30)
+    print("\nload average at the end:", ", ".join(f"{x:.2f}" for x in os.getloadavg()))
+    print(
+        "\n| destination | source | products | CPU s (run) | ms/product (run) "
+        "| ms/product (process) | wall s | peak RSS MB | bytes/product |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    for dest, source, r in rows:
+        n = max(1, r["products"])
+        run = r["cpu_total"] - r["cpu_imports"]
+        print(
+            f"| {dest} | {source} | {r['products']:,} | {run:.2f} | {1000 * run / n:.3f} "
+            f"| {1000 * r['cpu_total'] / n:.3f} | {r['seconds']} | {r['peak_rss_mb']} "
+            f"| {r['bytes'] / n:,.0f} |"
+        )
+    for dest, source, r in rows:
+        if r.get("tables"):
+            n = max(1, r["products"])
+            parts = ", ".join(f"{k} {v / n:,.0f}" for k, v in r["tables"].items())
+            print(f"{dest} {source} bytes/product by table: {parts}")
+
+
+if __name__ == "__main__":
+    main()
