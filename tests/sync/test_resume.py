@@ -133,6 +133,6 @@ def test_kill9_then_resume_into_a_jsonl_directory(
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("big_server", [20_000], indirect=True)
-def test_kill9_resume_20k(big_server: EmulatorServer, tmp_path: Path, seed: int) -> None:
+@pytest.mark.parametrize("big_server", [10_000], indirect=True)
+def test_kill9_resume_10k(big_server: EmulatorServer, tmp_path: Path, seed: int) -> None:
     _kill_and_resume(big_server, tmp_path, kills=1, seed=seed)
