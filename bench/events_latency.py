@@ -231,30 +231,7 @@ def main() -> None:
         )
         db = work / "catalog.db"
         clock = time.monotonic()
-        procs.append(
-            subprocess.Popen(
-                [
-                    *CLI,
-                    "listen",
-                    "--to",
-                    str(db),
-                    "--port",
-                    str(lport),
-                    "--labels",
-                    "en_US",
-                    "--secrets-file",
-                    str(secrets),
-                    "--reconcile-every",
-                    "1h",
-                    "-q",
-                    "--url",
-                    url,
-                    *CREDS,
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
+        procs.append(start_listen(db, lport, secrets, url))
         wait_for(lambda: _synced(db), 3600, "listen's first sync")
         print(f"first sync of {args.products:,} products: {time.monotonic() - clock:.0f} s")
         pool = api.uuids(args.pool)
@@ -315,28 +292,7 @@ def main() -> None:
             procs[1].terminate()
             procs[1].wait(timeout=60)
             marker = {u: v for u, v in names(db, pool).items()}
-            procs[1] = subprocess.Popen(
-                [
-                    *CLI,
-                    "listen",
-                    "--to",
-                    str(db),
-                    "--port",
-                    str(lport),
-                    "--labels",
-                    "en_US",
-                    "--secrets-file",
-                    str(secrets),
-                    "--reconcile-every",
-                    "1h",
-                    "-q",
-                    "--url",
-                    url,
-                    *CREDS,
-                ],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
+            procs[1] = start_listen(db, lport, secrets, url)
             upstream = {u: n for u, n in _upstream_names(api, pool).items()}
             wait_for(lambda: names(db, pool) == upstream, 600, "the reconciling sync")
             changed = sum(1 for u in pool if marker.get(u) != upstream.get(u))
@@ -348,6 +304,29 @@ def main() -> None:
         for proc in reversed(procs):
             proc.terminate()
             proc.wait(timeout=60)
+
+
+def start_listen(db: Path, port: int, secrets: Path, url: str) -> subprocess.Popen[bytes]:
+    """``akeneo-sync listen`` into ``db`` (SQLite, labels), its reconciling sync at start."""
+    args = [
+        *CLI,
+        "listen",
+        "--to",
+        str(db),
+        "--port",
+        str(port),
+        "--labels",
+        "en_US",
+        "--secrets-file",
+        str(secrets),
+        "--reconcile-every",
+        "1h",
+        "-q",
+        "--url",
+        url,
+        *CREDS,
+    ]
+    return subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def _up(url: str) -> bool:
