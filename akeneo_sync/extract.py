@@ -2,8 +2,8 @@
 
 Reference data (attributes, options, categories, families, ...) is small and read concurrently
 into memory, because transforms need it as lookups. Products and product models stream: their
-listing is split into partitions (one per family, plus products without a family) so several
-search_after cursors run at once and keep the client's request slots busy.
+listing is split into parts of similar size (``plan.py``) so several search_after cursors run at
+once and keep the client's request slots busy.
 
 Resources are named here, never paths or search operators: those are the client's
 (``client/endpoints.py``, ``client/search.py``).
@@ -22,14 +22,13 @@ from akeneo_sync.client.endpoints import endpoint as client_endpoint
 from akeneo_sync.client.search import (
     Search,
     akeneo_datetime,
-    empty,
     equals,
     in_,
     in_children,
     merged,
-    replaced,
     updated_after,
 )
+from akeneo_sync.plan import Partition
 from akeneo_sync.transform._types import MEDIA_TYPES, SELECT_TYPES
 
 Doc = dict[str, Any]
@@ -99,29 +98,42 @@ async def collect(pages: AsyncIterator[list[Doc]]) -> list[Doc]:
     return [item async for page in pages for item in page]
 
 
-async def read_reference(client: AkeneoClient, wanted: Iterable[str]) -> dict[str, list[Doc]]:
-    """Every resource of ``REFERENCE`` (all of them: lookups need them whatever ``wanted`` is),
-    read concurrently."""
+async def read_reference(
+    client: AkeneoClient, answered: asyncio.Event | None = None
+) -> dict[str, list[Doc]]:
+    """Every resource of ``REFERENCE`` (all of them: lookups need them), read concurrently; a
+    nested listing starts as soon as its parents are in. ``answered`` is set once Akeneo
+    answered the first request."""
     # One request alone first: a wrong URL or credentials fail once, plainly, not eleven times.
     locales = await collect(client.pages("locales"))
-    first = await asyncio.gather(*(collect(client.pages(name)) for name in STRUCTURE))
-    results = dict(zip(STRUCTURE, first, strict=True))
-    results["locales"] = locales
-    parents = {
-        "attribute_options": [
-            a["code"] for a in results["attributes"] if a.get("type") in SELECT_TYPES
-        ],
-        "family_variants": [f["code"] for f in results["families"]],
-        "reference_entity_records": [e["code"] for e in results["reference_entities"]],
+    if answered is not None:
+        answered.set()
+    top = {name: asyncio.ensure_future(collect(client.pages(name))) for name in STRUCTURE}
+
+    async def nested(name: str, parent: str, codes: Callable[[list[Doc]], list[str]]) -> list[Doc]:
+        parents = codes(await top[parent])
+        return await _flat(collect(client.pages(name, parent=c)) for c in parents)
+
+    jobs = {
+        **top,
+        "attribute_options": nested(
+            "attribute_options",
+            "attributes",
+            lambda docs: [a["code"] for a in docs if a.get("type") in SELECT_TYPES],
+        ),
+        "family_variants": nested(
+            "family_variants", "families", lambda docs: [f["code"] for f in docs]
+        ),
+        "reference_entity_records": nested(
+            "reference_entity_records", "reference_entities", lambda docs: [e["code"] for e in docs]
+        ),
     }
-    nested = await asyncio.gather(
-        *(
-            _flat([collect(client.pages(name, parent=c)) for c in codes])
-            for name, codes in parents.items()
-        )
-    )
-    results.update(zip(parents, nested, strict=True))
-    return results
+    try:
+        found = await asyncio.gather(*jobs.values())
+    finally:
+        for job in top.values():
+            job.cancel()
+    return {"locales": locales, **dict(zip(jobs, found, strict=True))}
 
 
 async def read_changed(
@@ -141,29 +153,6 @@ async def _flat(jobs: Iterable[Awaitable[list[Doc]]]) -> list[Doc]:
     return [doc for docs in await asyncio.gather(*jobs) for doc in docs]
 
 
-@dataclass(frozen=True)
-class Partition:
-    """One independent search_after cursor over products or product models."""
-
-    name: str
-    search: Search
-    start_url: str | None = None
-    """Where a checkpointed cursor goes on; None starts from the first page."""
-
-
-def partitions(filters: Filters, families: Iterable[str], *, products: bool) -> list[Partition]:
-    """Split a listing by family so cursors can run side by side; their union is the listing.
-
-    Products without a family get their own partition. When the user filtered on families,
-    only those are read."""
-    base = filters.search(products=products)
-    chosen = list(filters.families) if filters.families else sorted(families)
-    out = [Partition(family, replaced(base, in_("family", [family]))) for family in chosen]
-    if not filters.families and products:  # every product model has a family
-        out.append(Partition("(no family)", replaced(base, empty("family"))))
-    return out
-
-
 PageHandler = Callable[[Partition, Page], Awaitable[None]]
 
 
@@ -174,12 +163,12 @@ async def read_partitioned(
     filters: Filters,
     on_page: PageHandler,
     *,
-    workers: int = 4,
     stop: asyncio.Event | None = None,
     params: dict[str, Any] | None = None,
 ) -> None:
-    """Read every partition, ``workers`` cursors at a time; ``on_page`` gets each page.
-    Setting ``stop`` ends the reading between two pages."""
+    """Read every partition, one cursor more than the client has slots (a slot never waits
+    for a cursor to ask again); ``on_page`` gets each page. Setting ``stop`` ends the reading
+    between two pages."""
     queue: asyncio.Queue[Partition] = asyncio.Queue()
     for part in parts:
         queue.put_nowait(part)
@@ -198,7 +187,8 @@ async def read_partitioned(
                 if stop and stop.is_set():
                     return
 
-    tasks = [asyncio.create_task(worker()) for _ in range(min(workers, len(parts)) or 1)]
+    workers = min(client.concurrency + 1, len(parts)) or 1
+    tasks = [asyncio.create_task(worker()) for _ in range(workers)]
     try:
         await asyncio.gather(*tasks)
     finally:
@@ -218,9 +208,29 @@ async def search_pages(
 async def asset_pages(
     client: AkeneoClient, families: Iterable[str], search: Search | None = None
 ) -> AsyncIterator[Page]:
-    for family in families:
-        async for page in client.pages("assets", parent=family, search=search):
+    """Every asset family's assets, several families at once (Akeneo cannot split one)."""
+    pages: asyncio.Queue[Page | None] = asyncio.Queue(client.concurrency)
+    todo = list(families)
+
+    async def cursor() -> None:
+        while todo:
+            family = todo.pop(0)
+            async for page in client.pages("assets", parent=family, search=search):
+                await pages.put(page)
+
+    async def read() -> None:
+        try:
+            await asyncio.gather(*(cursor() for _ in range(min(client.concurrency, len(todo)))))
+        finally:
+            await pages.put(None)
+
+    reader = asyncio.create_task(read())
+    try:
+        while (page := await pages.get()) is not None:
             yield page
+        await reader  # raises what the cursors raised
+    finally:
+        reader.cancel()
 
 
 def media_codes(doc: Doc, attributes: Mapping[str, Doc]) -> Iterable[str]:

@@ -82,6 +82,8 @@ class AkeneoClient:
         )
         """Which Akeneo and which connection this client reads (no secret): a destination
         records it, so that it is never filled from two catalogs."""
+        self.concurrency = concurrency
+        """Requests in flight at most (Akeneo SaaS allows 4 a connection)."""
         self.http = AkeneoHttp(
             url,
             auth,

@@ -9,7 +9,7 @@ on one field. Builders return one-field searches; ``merged`` combines them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from akeneo_sync.client.endpoints import UpdatedStyle
@@ -84,3 +84,15 @@ def chunks(items: Iterable[Any], size: int = IN_LIMIT) -> Iterator[list[Any]]:
             batch = []
     if batch:
         yield batch
+
+
+def created_range(since: str | None, before: str | None) -> Search:
+    """``since <= created < before`` (naive ``YYYY-MM-DD hh:mm:ss``; None: open). Akeneo keeps
+    ``created`` to the second and its ``>`` is strict, so ``since`` goes in as one second less."""
+    conditions: list[dict[str, Any]] = []
+    if since is not None:
+        moment = datetime.strptime(since, "%Y-%m-%d %H:%M:%S") - timedelta(seconds=1)
+        conditions.append({"operator": ">", "value": akeneo_datetime(moment)})
+    if before is not None:
+        conditions.append({"operator": "<", "value": before})
+    return {"created": conditions} if conditions else {}

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -98,6 +99,7 @@ class FaultMiddleware:
             return
         self.in_flight[key] += 1
         stats.max_in_flight = max(stats.max_in_flight, sum(self.in_flight.values()))
+        began = time.perf_counter()
         try:
             delay = cfg.latency_ms + (rng.uniform(0, cfg.jitter_ms) if cfg.jitter_ms else 0.0)
             if delay > 0:
@@ -127,6 +129,7 @@ class FaultMiddleware:
             await self.app(scope, receive, counting_send)
         finally:
             self.in_flight[key] -= 1
+            stats.count("served_us", round((time.perf_counter() - began) * 1e6))
 
     def _client_key(self, scope: Scope) -> str:
         for name, value in scope.get("headers", []):

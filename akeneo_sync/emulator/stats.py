@@ -38,5 +38,6 @@ class Stats:
             "items_served": c["items_served"],
             "writes": c["writes"],
             "max_in_flight": self.max_in_flight,
+            "served_us": c["served_us"],
             "by_resource": dict(self.by_path),
         }

@@ -18,6 +18,7 @@ from akeneo_sync import resources as res
 from akeneo_sync.client import AkeneoClient
 from akeneo_sync.client.search import Search
 from akeneo_sync.extract import Doc
+from akeneo_sync.run.fullread import FullRead
 from akeneo_sync.run.modelstore import ModelStore
 from akeneo_sync.run.options import ExportOptions
 from akeneo_sync.run.state import Marks
@@ -72,8 +73,6 @@ class ReadContext:
     attributes: dict[str, Doc] = field(default_factory=dict)
     lookups: Lookups = field(default_factory=Lookups)
     models: ModelStore = field(default_factory=ModelStore)
-    models_loaded: bool = False
-    """Every product model of the chosen families is in ``models`` (a full read)."""
     changed_models: dict[str, set[str]] = field(default_factory=dict)
     """Per cursor: the models an incremental read found changed since it."""
     relabel: list[Search] = field(default_factory=list)
@@ -86,16 +85,60 @@ class ReadContext:
     """Runs a stored-view call off the event loop (the sink's thread); None: inline."""
     how: dict[str, str] = field(default_factory=dict)
     """Per resource, how it was read (for the report)."""
+    full: FullRead | None = None
+    """The full read of models and products, once started (``run/fullread.py``)."""
+    _answered: asyncio.Event = field(default_factory=asyncio.Event)
+    _reading: asyncio.Future[dict[str, list[Doc]]] | None = None
 
     async def ref(self) -> Reference:
         """The reference data, read whole on first use."""
         if self.reference is None:
-            self.use_reference(Reference(await extract.read_reference(self.client, ())))
+            docs = await asyncio.shield(self._read_reference())
+            if self.reference is None:
+                self.use_reference(Reference(docs))
         assert self.reference is not None
         return self.reference
 
+    def _read_reference(self) -> asyncio.Future[dict[str, list[Doc]]]:
+        if self._reading is None:
+            reading = extract.read_reference(self.client, self._answered)
+            self._reading = asyncio.ensure_future(reading)
+        return self._reading
+
+    async def reached(self) -> None:
+        """Akeneo has answered this session (the reference's first request, which others wait
+        for, so that a wrong URL or password fails once): other readers may start."""
+        if self._answered.is_set():
+            return
+        reading = self._read_reference()
+        answered = asyncio.ensure_future(self._answered.wait())
+        waiters: set[asyncio.Future[Any]] = {answered, reading}
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        if not answered.done():
+            answered.cancel()
+            reading.result()  # raises why the reference could not be read
+
+    def full_read(self, positions: Mapping[str, str | None] | None = None) -> FullRead:
+        """The full read of models (and products, if chosen), started on first use;
+        ``positions``: a checkpoint's product cursors to go on from."""
+        if self.full is None:
+            products = "products" in self.options.resources
+            self.full = FullRead(self, positions, products=products)
+        return self.full
+
+    def close(self) -> None:
+        """Background reads stopped, the model store removed."""
+        if self.full is not None:
+            self.full.close()
+        if self._reading is not None:
+            self._reading.cancel()
+            if self._reading.done() and not self._reading.cancelled():
+                self._reading.exception()  # retrieved: whoever awaited it raised it
+        self.models.close()
+
     def use_reference(self, reference: Reference) -> None:
         self.reference = reference
+        self._answered.set()
         docs = reference.docs
         self.attributes.update((a["code"], a) for a in docs["attributes"])
         self.lookups = Lookups.build(

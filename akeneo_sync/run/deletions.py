@@ -3,10 +3,10 @@
 Akeneo's lists only show what exists, so deletions are found by comparing keys (reference data is
 diffed whole, ``reference.py``). For products and product models, ``read_deleted`` counts each
 upstream (one request) and, only when the stored data holds a different number, lists every
-upstream key with the cheapest request Akeneo allows (only the identifier attribute's values, one
-cursor per family) and compares them with the stored keys. Akeneo drops a deleted product or
-model from other products' associations without touching their ``updated``, so the stored
-products and models that pointed at one are read again.
+upstream key with the cheapest request Akeneo allows (only the identifier attribute's values,
+parts of similar size read side by side) and compares them with the stored keys. Akeneo drops a
+deleted product or model from other products' associations without touching their ``updated``,
+so the stored products and models that pointed at one are read again.
 """
 
 from __future__ import annotations
@@ -14,11 +14,12 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from akeneo_sync import extract
+from akeneo_sync import extract, plan
 from akeneo_sync import resources as res
 from akeneo_sync.client import Page
 from akeneo_sync.client.search import chunks, in_
-from akeneo_sync.extract import Filters, Partition
+from akeneo_sync.extract import Filters
+from akeneo_sync.plan import Partition
 from akeneo_sync.run import incremental
 from akeneo_sync.run.context import Batch, Key, ReadContext
 from akeneo_sync.transform._types import IDENTIFIER
@@ -101,7 +102,10 @@ async def _upstream_keys(ctx: ReadContext, resource: res.Resource, scope: Filter
     async def keep(_: Partition, page: Page) -> None:
         upstream.update(item[key] for item in page)
 
-    parts = extract.partitions(scope, ctx.families, products=resource is res.PRODUCTS)
+    is_products = resource is res.PRODUCTS
+    base = scope.search(products=is_products)
+    scoped = {"scope": scope.channel if is_products else None}
+    parts = await plan.plan(ctx.client, resource.name, base, params=scoped)
     # Ask only for the identifier attribute: the smallest pages Akeneo can send.
     await extract.read_partitioned(
         ctx.client,

@@ -250,12 +250,16 @@ async def _read_all(run: RunContext, *, incremental: bool) -> None:
         if light is not None:
             ctx.use_reference(light)
             report.how.update(light.how)
-    await ctx.ref()  # locales first: a wrong URL or password fails once, plainly
-    run.writer.start()
     # A full run over a destination that held a complete sync deletes what is gone upstream (a
     # resumed one leaves that to the next sync: listing every key again would cost as much as
     # the products it saved).
     recheck = report.mode == "full" and bool(cursors) and run.options.deletes != "ignore"
+    if not incremental and wanted & {"product_models", "products"}:
+        # Models and products are read in the background from Akeneo's first answer on,
+        # while the reference data is read and written.
+        ctx.full_read(ctx.marks.positions.get("products") if resume else None)
+    await ctx.ref()  # locales first: a wrong URL or password fails once, plainly
+    run.writer.start()
     for resource in run.chosen:
         name = resource.name
         if name in ("product_models", "products") and ctx.stop.is_set():

@@ -77,7 +77,7 @@ class Session:
         self.close()
 
     def close(self) -> None:
-        self.ctx.models.close()
+        self.ctx.close()
 
     async def reference(self) -> dict[str, list[Doc]]:
         """Every reference resource's documents as Akeneo sends them, read once."""
@@ -149,7 +149,5 @@ class Session:
         if resource in extract.REFERENCE and not (state or {}).get("cursor"):
             return len((await self.ctx.ref()).docs[resource])
         if resource in ("products", "product_models") and not (state or {}).get("cursor"):
-            products = resource == "products"
-            filters = self.ctx.options.filters if products else full.model_filters(self.ctx)
-            return await self.ctx.client.count(resource, filters.search(products=products))
+            return await self.ctx.full_read((state or {}).get("positions")).total(resource)
         return None

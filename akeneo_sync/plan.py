@@ -1,0 +1,162 @@
+"""Balanced partitions of a product or product-model listing.
+
+One search_after cursor reads one page at a time. Several cursors, each over a part of the
+listing, keep Akeneo's request slots busy, but only to the end if the parts are of similar size,
+read largest first with small ones last: a big part read alone at the end leaves every other slot
+idle. Family is a poor key for that (one family often holds half a catalog). ``created`` is a good
+one: it never changes, so every document is in exactly one part for the whole read, also while
+products are edited; documents created during the read fall in the last part (open-ended); and
+a range of it is sized by a ``with_count`` probe (one request, one item).
+
+``plan`` bisects the time line until every range holds at most half a slot's share of the
+listing, then halves the smallest ranges until one part a slot holds a quarter of that at most, to
+be read last. On an evenly spread catalog that is about 14 probes for 14 parts, whatever its
+size. Parts are
+named after their range, so a resumed read rebuilds the same parts from its checkpoint
+(``from_names``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from akeneo_sync.client import AkeneoClient
+from akeneo_sync.client.search import Search, akeneo_datetime, created_range, merged
+
+PAGE = 100
+FLOOR = datetime(2010, 1, 1)
+"""Before any Akeneo PIM: the time line bisected starts here (the first part is open anyway)."""
+PREFIX = "created "
+
+
+@dataclass(frozen=True)
+class Partition:
+    """One independent search_after cursor over products or product models."""
+
+    name: str
+    search: Search
+    start_url: str | None = None
+    """Where a checkpointed cursor goes on; None starts from the first page."""
+    size: int | None = None
+    """How many documents it held when planned (largest first)."""
+
+
+@dataclass(frozen=True)
+class _Range:
+    since: datetime | None
+    before: datetime | None
+    count: int
+
+    def bounds(self, now: datetime) -> tuple[datetime, datetime]:
+        return self.since or FLOOR, self.before or now
+
+    def splittable(self, now: datetime) -> bool:
+        since, before = self.bounds(now)
+        return before - since >= timedelta(seconds=2)
+
+
+def _stamp(moment: datetime | None) -> str | None:
+    return None if moment is None else akeneo_datetime(moment)
+
+
+def _name(since: str | None, before: str | None) -> str:
+    return f"{PREFIX}{since or ''}..{before or ''}"
+
+
+def _partition(
+    base: Search, since: str | None, before: str | None, size: int | None = None
+) -> Partition:
+    return Partition(_name(since, before), merged(base, created_range(since, before)), size=size)
+
+
+def whole(base: Search) -> Partition:
+    """The listing as one part (a small one, or one that cannot be counted)."""
+    return _partition(base, None, None)
+
+
+def from_names(base: Search, names: Iterable[str]) -> list[Partition] | None:
+    """The parts a checkpoint names, rebuilt; None if a name is not a range of ``plan``'s."""
+    parts = []
+    for name in names:
+        if not name.startswith(PREFIX) or ".." not in name:
+            return None
+        since, before = name[len(PREFIX) :].split("..", 1)
+        parts.append(_partition(base, since or None, before or None))
+    return parts
+
+
+async def plan(
+    client: AkeneoClient,
+    resource: str,
+    base: Search,
+    *,
+    slots: int = 4,
+    params: dict[str, Any] | None = None,
+    total: int | None = None,
+    per_slot: int = 2,
+    tail: bool = True,
+) -> list[Partition]:
+    """Parts of ``resource``'s listing under ``base``, largest first, about ``per_slot`` a slot,
+    with (``tail``) small ones last. ``params`` go with every probe (``scope`` narrows products
+    to the channel's tree); ``total``: the listing's count, if known."""
+    now = datetime.now(UTC).replace(tzinfo=None, microsecond=0) + timedelta(seconds=1)
+    extra = {k: v for k, v in (params or {}).items() if v is not None}
+
+    async def count(since: datetime | None, before: datetime | None) -> int:
+        search = merged(base, created_range(_stamp(since), _stamp(before)))
+        found = await client.count(resource, search, **extra)
+        return found or 0
+
+    if total is None:
+        total = await client.count(resource, base, **extra)
+    if total is None or total <= 2 * PAGE:
+        return [whole(base)]
+    target = max(PAGE, -(-total // (per_slot * slots)))
+
+    async def halve(part: _Range) -> list[_Range]:
+        since, before = part.bounds(now)
+        middle = (since + (before - since) / 2).replace(microsecond=0)
+        left = await count(part.since, middle)
+        return [_Range(part.since, middle, left), _Range(middle, part.before, part.count - left)]
+
+    async def bisect(part: _Range) -> list[_Range]:
+        if part.count <= target or not part.splittable(now):
+            return [part]
+        halves = await halve(part)
+        done = await asyncio.gather(*(bisect(h) for h in halves))
+        return [r for rs in done for r in rs]
+
+    ranges = await bisect(_Range(None, None, total))
+    if tail:
+        # Halve the smallest ranges until ``slots`` of them hold a quarter of the rest at most:
+        # read last, they end together, whichever cursor started its last part late.
+        small = max(PAGE, target // 4)
+        while (missing := slots - sum(1 for r in ranges if 0 < r.count <= small)) > 0:
+            bigger = sorted(
+                (r for r in ranges if r.count > small and r.splittable(now)), key=lambda r: r.count
+            )[:missing]
+            if not bigger:
+                break
+            halves = await asyncio.gather(*(halve(r) for r in bigger))
+            for r, pair in zip(bigger, halves, strict=True):
+                at = ranges.index(r)
+                ranges[at : at + 1] = pair
+    ranges = _merge_empty(ranges)
+    parts = [_partition(base, _stamp(r.since), _stamp(r.before), r.count) for r in ranges]
+    return sorted(parts, key=lambda p: -(p.size or 0))
+
+
+def _merge_empty(ranges: list[_Range]) -> list[_Range]:
+    """Ranges holding nothing joined to the one before (or after): fewer cursors, and the
+    time line stays covered."""
+    out: list[_Range] = []
+    for r in ranges:
+        if out and (r.count == 0 or out[-1].count == 0):
+            last = out.pop()
+            r = _Range(last.since, r.before, last.count + r.count)
+        out.append(r)
+    return out

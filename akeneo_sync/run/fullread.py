@@ -1,0 +1,196 @@
+"""A session's full read of product models and products, as one job for Akeneo's slots.
+
+Both listings are split into parts of similar size (``plan.py``); one more cursor than there are
+slots reads them, model parts first, then product parts, each largest first, so a slot freed by
+the last model part goes straight to a product part: no phase waits for its slowest cursor. It
+starts with the session's first answer from Akeneo, while the reference data is still being
+read, and goes on in the background while the caller writes what came before:
+
+- model pages go into the model store; ``models()`` waits until every one is there;
+- product pages wait in a short queue until ``products()`` takes them, which starts once the
+  reference data and every model are in (a variant is merged with its models): the queue holds
+  a few pages, so memory stays flat, and its cursors keep reading meanwhile.
+
+A product part resumed from a checkpoint goes on from its next page; the parts themselves are
+rebuilt from the checkpoint's names (``plan.from_names``), so the split is the one of the
+interrupted run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from akeneo_sync import plan
+from akeneo_sync.client import Page
+from akeneo_sync.extract import Filters
+
+if TYPE_CHECKING:
+    from akeneo_sync.run.context import ReadContext
+
+log = logging.getLogger("akeneo_sync")
+
+QUEUED_PAGES = 24
+"""Product pages read ahead of the caller (a few MB)."""
+
+_MODELS, _PRODUCTS = 0, 1
+
+
+def model_filters(ctx: ReadContext) -> Filters:
+    """Models are read unscoped: a variant in the channel's tree may have a parent that is not.
+    They carry the same attributes as products (a variant's values are merged from them);
+    Akeneo computes no completeness for models."""
+    filters = ctx.options.filters
+    return Filters(
+        families=filters.families,
+        attributes=filters.attributes,
+        with_quality_scores=filters.with_quality_scores,
+    )
+
+
+class FullRead:
+    def __init__(
+        self,
+        ctx: ReadContext,
+        positions: Mapping[str, str | None] | None = None,
+        *,
+        products: bool = True,
+    ) -> None:
+        """``positions``: a checkpoint's product parts and how far each got (None: done);
+        ``products``: False reads the models only."""
+        self.ctx = ctx
+        self.positions = dict(positions or {})
+        self.with_products = products
+        self.models_done = asyncio.Event()
+        self.totals: dict[str, asyncio.Future[int | None]] = {
+            name: asyncio.get_running_loop().create_future()
+            for name in ("product_models", "products")
+        }
+        self.pages: asyncio.Queue[tuple[plan.Partition, Page] | None] = asyncio.Queue(QUEUED_PAGES)
+        self.task = asyncio.create_task(self._run())
+
+    def close(self) -> None:
+        self.task.cancel()
+        if self.task.done() and not self.task.cancelled():
+            self.task.exception()  # retrieved: the caller saw it, or failed before
+
+    async def total(self, resource: str) -> int | None:
+        return await self._until(self.totals[resource])
+
+    async def models(self) -> None:
+        """Every model in the store."""
+        await self._until(asyncio.ensure_future(self.models_done.wait()))
+
+    async def products(self) -> AsyncIterator[tuple[plan.Partition, Page]]:
+        """Product pages as the cursors read them, each with its part."""
+        while (item := await self._until(asyncio.ensure_future(self.pages.get()))) is not None:
+            yield item
+
+    async def _until(self, waiter: asyncio.Future[Any]) -> Any:
+        """``waiter``'s result, or what the background read raised first."""
+        if not waiter.done():
+            await asyncio.wait({waiter, self.task}, return_when=asyncio.FIRST_COMPLETED)
+        if not waiter.done():
+            waiter.cancel()
+            self.task.result()  # raises the read's error (or CancelledError)
+            raise RuntimeError("the full read ended early")  # pragma: no cover
+        return waiter.result()
+
+    async def _plan(self, resource: str, filters: Filters, scope: str | None) -> list[Any]:
+        base = filters.search(products=resource == "products")
+        client = self.ctx.client
+        total = await client.count(resource, base, scope=scope)
+        self.totals[resource].set_result(total)
+        # Models are followed by products, which fill the slots their last parts leave.
+        products = resource == "products"
+        parts = await plan.plan(
+            client,
+            resource,
+            base,
+            slots=client.concurrency,
+            params={"scope": scope},
+            total=total,
+            per_slot=2 if products else 1,
+            tail=products,
+        )
+        return [(_PRODUCTS if products else _MODELS, part) for part in parts]
+
+    def _resumed(self, filters: Filters) -> list[Any] | None:
+        """The checkpoint's parts not done yet, each from its next page."""
+        parts = plan.from_names(filters.search(products=True), self.positions)
+        if parts is None:
+            log.info("the checkpoint's product cursors are of an older release: reading again")
+            return None
+        self.totals["products"].set_result(None)
+        reached = self.positions  # "": not started; None: done
+        return [
+            (_PRODUCTS, replace(p, start_url=reached[p.name] or None))
+            for p in parts
+            if reached[p.name] is not None
+        ]
+
+    async def _product_parts(self) -> list[Any]:
+        filters = self.ctx.options.filters
+        if not self.with_products:
+            self.totals["products"].set_result(None)
+            return []
+        self.ctx.marks.mark("products")
+        parts = self._resumed(filters) if self.positions else None
+        if parts is None:
+            parts = await self._plan("products", filters, filters.channel)
+            # Every part named before its first page: a checkpoint rebuilds them all.
+            self.positions = {p.name: "" for _, p in parts}
+        return parts
+
+    async def _run(self) -> None:
+        ctx = self.ctx
+        await ctx.reached()
+        models = model_filters(ctx)
+        workers = ctx.client.concurrency + 1
+        jobs: asyncio.Queue[tuple[int, plan.Partition] | None] = asyncio.Queue()
+        ctx.marks.mark("product_models")  # what changes from here on, the next run reads
+        model_parts = await self._plan("product_models", models, None)
+        left = {"models": len(model_parts)}
+        for job in model_parts:
+            jobs.put_nowait(job)
+        if not model_parts:
+            self.models_done.set()
+
+        async def plan_products() -> None:
+            # Planned while the model parts are read; queued behind them.
+            for job in await self._product_parts():
+                jobs.put_nowait(job)
+            for _ in range(workers):
+                jobs.put_nowait(None)
+
+        async def cursor() -> None:
+            while not ctx.stop.is_set() and (job := await jobs.get()) is not None:
+                kind, part = job
+                if kind == _MODELS:
+                    await self._read(part, "product_models", models)
+                    left["models"] -= 1
+                    if not left["models"]:
+                        self.models_done.set()
+                else:
+                    await self._read(part, "products", ctx.options.filters)
+
+        try:
+            await asyncio.gather(plan_products(), *(cursor() for _ in range(workers)))
+        finally:
+            self.models_done.set()
+        await self.pages.put(None)
+
+    async def _read(self, part: plan.Partition, resource: str, filters: Filters) -> None:
+        ctx = self.ctx
+        async for page in ctx.client.pages(
+            resource, search=part.search, start_url=part.start_url, **filters.params()
+        ):
+            if resource == "product_models":
+                ctx.models.update_many(page)
+            else:
+                await self.pages.put((part, page))
+            if ctx.stop.is_set():
+                return

@@ -1,0 +1,237 @@
+"""Slot use: how much of Akeneo's 4 concurrent request slots an export keeps busy.
+
+    .venv/bin/python bench/slot_use.py --products 100000                  # default catalog
+    .venv/bin/python bench/slot_use.py --products 100000 --skewed         # 40 families, skew 1.2
+    .venv/bin/python bench/slot_use.py --products 100000 --per-item-ms 4  # latency per item
+    .venv/bin/python bench/slot_use.py --products 20000 --seed-script     # side by side
+
+The emulator runs in its own process with ``--max-concurrency 4`` (a fifth call in flight gets a
+429) and ``--latency-ms 400`` (or ``--latency-per-item-ms``); ``akeneo-sync export --labels en_US``
+into a fresh SQLite file runs as a separate process. The emulator counts every API request and the
+time it held a slot (``served_us`` of ``/_emulator/stats``), so:
+
+- ideal = ceil(requests / 4) x latency (fixed latency), or served time / 4 (per-item latency):
+  the run's own requests, every slot busy from the first to the last;
+- slot use = ideal / wall time (the exporter process, start to exit);
+- the timeline samples the slots' busy share every second, to show where slots idle.
+
+``--seed-script`` also times the tutorial-style sequential exporter
+(``../shared/bench/seed_style_export.py``) against the same emulator, in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import math
+import os
+import platform
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+SEED_SCRIPT = (
+    Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "seed_style_export.py"
+)
+CREDENTIALS = ["demo", "demo-secret", "demo", "demo"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def start_emulator(args: list[str]) -> tuple[subprocess.Popen[str], str]:
+    port = free_port()
+    cmd = [sys.executable, "-m", "akeneo_sync", "emulator", "--port", str(port), *args]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if re.search(r"base URL", line):
+            break
+    threading.Thread(target=proc.stdout.read, daemon=True).start()  # never block on a full pipe
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def stats(url: str) -> dict[str, Any]:
+    return dict(httpx.get(f"{url}/_emulator/stats", timeout=30).json())
+
+
+class Sampler:
+    """The slots' busy share per second, from the emulator's served time."""
+
+    def __init__(self, url: str, slots: int) -> None:
+        self.url, self.slots = url, slots
+        self.samples: list[tuple[float, int, int]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> Sampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(1.0):
+            s = stats(self.url)
+            self.samples.append((time.monotonic(), s["served_us"], s["requests"]))
+
+    def timeline(self, began: float, wall: float, parts: int = 10) -> list[float]:
+        """Busy share of the slots in each tenth of the run."""
+        points = [(began, 0, 0), *self.samples]
+        edges = [began + wall * i / parts for i in range(parts + 1)]
+        shares = []
+        for lo, hi in itertools.pairwise(edges):
+            inside = [p for p in points if lo <= p[0] <= hi]
+            if len(inside) < 2:
+                shares.append(float("nan"))
+                continue
+            (t0, s0, _), (t1, s1, _) = inside[0], inside[-1]
+            shares.append((s1 - s0) / 1e6 / ((t1 - t0) * self.slots) if t1 > t0 else 0.0)
+        return shares
+
+
+def timed(cmd: list[str]) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user+sys) and exit code of ``cmd`` as a child process."""
+    began = time.monotonic()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - began
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        assert proc.stderr is not None
+        print(f"  {shlex.join(cmd[:3])} exited {code}: {proc.stderr.read()[-2000:]}")
+    return wall, usage.ru_utime + usage.ru_stime, code
+
+
+def measure(url: str, cmd: list[str], latency_ms: float, slots: int) -> dict[str, Any]:
+    httpx.post(f"{url}/_emulator/stats/reset", timeout=30)
+    began = time.monotonic()
+    with Sampler(url, slots) as sampler:
+        wall, cpu, code = timed(cmd)
+    after = stats(url)
+    requests = after["requests"]
+    served = after["served_us"] / 1e6
+    ideal = math.ceil(requests / slots) * latency_ms / 1000 if latency_ms else served / slots
+    return {
+        "code": code,
+        "wall": wall,
+        "cpu": cpu,
+        "requests": requests,
+        "throttled": after["throttled_429"],
+        "served": served,
+        "ideal": ideal,
+        "slot_use": ideal / wall,
+        "timeline": sampler.timeline(began, wall),
+        "by_resource": after["by_resource"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--products", type=int, default=100_000)
+    parser.add_argument("--latency-ms", type=float, default=400.0)
+    parser.add_argument(
+        "--per-item-ms",
+        type=float,
+        default=0.0,
+        help="Latency per returned item instead of --latency-ms.",
+    )
+    parser.add_argument("--skewed", action="store_true", help="--families 40 --family-skew 1.2")
+    parser.add_argument(
+        "--seed-script",
+        action="store_true",
+        help="Also time the sequential seed-style exporter, same emulator.",
+    )
+    parser.add_argument("--source", default=".", help="Source tree of the exporter measured.")
+    parser.add_argument("--extra", default="", help="More export flags, e.g. '--concurrency 4'.")
+    args = parser.parse_args()
+
+    latency = 0.0 if args.per_item_ms else args.latency_ms
+    emu_args = ["--products", str(args.products), "--max-concurrency", "4"]
+    emu_args += ["--latency-ms", str(latency)]
+    if args.per_item_ms:
+        emu_args += ["--latency-per-item-ms", str(args.per_item_ms)]
+    if args.skewed:
+        emu_args += ["--families", "40", "--family-skew", "1.2"]
+    print(f"$ {shlex.join([sys.executable, *sys.argv])}")
+    print(
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "
+        f"Python {platform.python_version()}, load {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+    print(f"emulator: {shlex.join(emu_args)}")
+    proc, url = start_emulator(emu_args)
+    results: dict[str, dict[str, Any]] = {}
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            source = Path(args.source).resolve()
+            exporter = [sys.executable, "-c", "from akeneo_sync.cli import main; main()"]
+            cmd = [
+                *exporter,
+                "export",
+                "--to",
+                f"{tmp}/catalog.db",
+                "--labels",
+                "en_US",
+                "--url",
+                url,
+                "--client-id",
+                "demo",
+                "--client-secret",
+                "demo-secret",
+                "--username",
+                "demo",
+                "--password",
+                "demo",
+                "--quiet",
+                *shlex.split(args.extra),
+            ]
+            env_cmd = ["env", f"PYTHONPATH={source}", *cmd]
+            results["akeneo-sync"] = measure(url, env_cmd, latency, 4)
+            if args.seed_script:
+                seed = [
+                    sys.executable,
+                    str(SEED_SCRIPT.resolve()),
+                    url,
+                    *CREDENTIALS,
+                    f"{tmp}/seed.json",
+                ]
+                results["seed-style"] = measure(url, seed, latency, 1)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+    print()
+    print("| exporter | requests | 429s | ideal s | wall s | slot use | CPU s | ms CPU/product |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for name, r in results.items():
+        print(
+            f"| {name} | {r['requests']:,} | {r['throttled']} | {r['ideal']:.1f} | "
+            f"{r['wall']:.1f} | {r['slot_use']:.1%} | {r['cpu']:.1f} | "
+            f"{r['cpu'] / args.products * 1000:.3f} |"
+        )
+    for name, r in results.items():
+        line = " ".join("  -  " if math.isnan(x) else f"{x:4.0%}" for x in r["timeline"])
+        print(f"\n{name} busy slots per tenth of the run: {line}")
+        print(f"{name} requests by resource: {r['by_resource']}")
+    if "seed-style" in results:
+        ratio = results["seed-style"]["wall"] / results["akeneo-sync"]["wall"]
+        print(f"\nakeneo-sync is {ratio:.2f}x the seed-style script's speed (wall time ratio)")
+    print(f"load at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+
+
+if __name__ == "__main__":
+    main()
