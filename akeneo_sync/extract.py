@@ -166,9 +166,8 @@ async def read_partitioned(
     stop: asyncio.Event | None = None,
     params: dict[str, Any] | None = None,
 ) -> None:
-    """Read every partition, one cursor more than the client has slots (a slot never waits
-    for a cursor to ask again); ``on_page`` gets each page. Setting ``stop`` ends the reading
-    between two pages."""
+    """Read every partition, one cursor a slot of the client; ``on_page`` gets each page.
+    Setting ``stop`` ends the reading between two pages."""
     queue: asyncio.Queue[Partition] = asyncio.Queue()
     for part in parts:
         queue.put_nowait(part)
@@ -187,7 +186,7 @@ async def read_partitioned(
                 if stop and stop.is_set():
                     return
 
-    workers = min(client.concurrency + 1, len(parts)) or 1
+    workers = min(client.concurrency, len(parts)) or 1
     tasks = [asyncio.create_task(worker()) for _ in range(workers)]
     try:
         await asyncio.gather(*tasks)

@@ -9,8 +9,8 @@ products are edited; documents created during the read fall in the last part (op
 a range of it is sized by a ``with_count`` probe (one request, one item).
 
 ``plan`` bisects the time line until every range holds at most half a slot's share of the
-listing, then halves the smallest ranges until one part a slot holds a quarter of that at most, to
-be read last. On an evenly spread catalog that is about 14 probes for 14 parts, whatever its
+listing, then halves the smallest ranges until one part a slot holds an eighth of that at most,
+to be read last. On an evenly spread catalog that is about 20 probes for 20 parts, whatever its
 size. Parts are
 named after their range, so a resumed read rebuilds the same parts from its checkpoint
 (``from_names``).
@@ -132,9 +132,9 @@ async def plan(
 
     ranges = await bisect(_Range(None, None, total))
     if tail:
-        # Halve the smallest ranges until ``slots`` of them hold a quarter of the rest at most:
+        # Halve the smallest ranges until ``slots`` of them hold an eighth of the rest at most:
         # read last, they end together, whichever cursor started its last part late.
-        small = max(PAGE, target // 4)
+        small = max(PAGE, target // 8)
         while (missing := slots - sum(1 for r in ranges if 0 < r.count <= small)) > 0:
             bigger = sorted(
                 (r for r in ranges if r.count > small and r.splittable(now)), key=lambda r: r.count

@@ -1,10 +1,10 @@
 """A session's full read of product models and products, as one job for Akeneo's slots.
 
-Both listings are split into parts of similar size (``plan.py``); one more cursor than there are
-slots reads them, model parts first, then product parts, each largest first, so a slot freed by
-the last model part goes straight to a product part: no phase waits for its slowest cursor. It
-starts with the session's first answer from Akeneo, while the reference data is still being
-read, and goes on in the background while the caller writes what came before:
+Both listings are split into parts of similar size (``plan.py``); one cursor a slot reads them,
+model parts first, then product parts, each largest first, so a slot freed by the last model part
+goes straight to a product part: no phase waits for its slowest cursor. It starts with the session's
+first answer from Akeneo, while the reference data is still being read, and goes on in the
+background while the caller writes what came before:
 
 - model pages go into the model store; ``models()`` waits until every one is there;
 - product pages wait in a short queue until ``products()`` takes them, which starts once the
@@ -149,7 +149,7 @@ class FullRead:
         ctx = self.ctx
         await ctx.reached()
         models = model_filters(ctx)
-        workers = ctx.client.concurrency + 1
+        workers = ctx.client.concurrency
         jobs: asyncio.Queue[tuple[int, plan.Partition] | None] = asyncio.Queue()
         ctx.marks.mark("product_models")  # what changes from here on, the next run reads
         model_parts = await self._plan("product_models", models, None)

@@ -63,11 +63,11 @@ def test_parts_cover_the_listing_once_largest_first_small_ones_last(
     sizes = [len(k) for k in keys]
     assert sizes == [p.size for p in parts]  # the probes counted right
     assert sizes == sorted(sizes, reverse=True)
-    # No part holds more than a page or half a slot's share; the last four hold a
-    # quarter of that at most.
+    # No part holds more than a page or half a slot's share; the last four hold an
+    # eighth of that at most.
     target = max(plan.PAGE, -(-len(everything) // 8))
     assert max(sizes) <= target
-    assert all(0 < s <= max(plan.PAGE, target // 4) for s in sizes[-4:])
+    assert all(0 < s <= max(plan.PAGE, target // 8) for s in sizes[-4:])
     assert len(parts) >= 8
 
 
