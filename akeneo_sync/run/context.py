@@ -118,12 +118,15 @@ class ReadContext:
             answered.cancel()
             reading.result()  # raises why the reference could not be read
 
-    def full_read(self, positions: Mapping[str, str | None] | None = None) -> FullRead:
-        """The full read of models (and products, if chosen), started on first use;
-        ``positions``: a checkpoint's product cursors to go on from."""
+    def full_read(
+        self, positions: Mapping[str, str | None] | None = None, *, products: bool = False
+    ) -> FullRead:
+        """The full read of models, started on first use, and of ``products`` too
+        (``positions``: a checkpoint's product cursors to go on from)."""
         if self.full is None:
-            products = "products" in self.options.resources
-            self.full = FullRead(self, positions, products=products)
+            self.full = FullRead(self)
+        if products:
+            self.full.want_products(positions)
         return self.full
 
     def close(self) -> None:

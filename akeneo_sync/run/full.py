@@ -38,7 +38,7 @@ async def read_products(
 ) -> AsyncIterator[Batch]:
     """Every product; each batch's ``position`` says how far every cursor got once it is
     stored (``positions``: the ones of such a position, to go on from)."""
-    full = ctx.full_read(positions)
+    full = ctx.full_read(positions, products=True)
     await ctx.ref()
     ctx.marks.mark("products")  # the cursors' first request, if they had not started yet
     started = ctx.marks.queried["products"].isoformat()

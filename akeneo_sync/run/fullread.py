@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("akeneo_sync")
 
-QUEUED_PAGES = 24
+QUEUED_PAGES = 16
 """Product pages read ahead of the caller (a few MB)."""
 
 _MODELS, _PRODUCTS = 0, 1
@@ -52,18 +52,12 @@ def model_filters(ctx: ReadContext) -> Filters:
 
 
 class FullRead:
-    def __init__(
-        self,
-        ctx: ReadContext,
-        positions: Mapping[str, str | None] | None = None,
-        *,
-        products: bool = True,
-    ) -> None:
-        """``positions``: a checkpoint's product parts and how far each got (None: done);
-        ``products``: False reads the models only."""
+    def __init__(self, ctx: ReadContext) -> None:
+        """The models are read at once, the products once wanted (``want_products``)."""
         self.ctx = ctx
-        self.positions = dict(positions or {})
-        self.with_products = products
+        self.positions: dict[str, str | None] = {}
+        """Every product part by name: its next page, "" before its first, None once done."""
+        self._wanted = asyncio.Event()
         self.models_done = asyncio.Event()
         self.totals: dict[str, asyncio.Future[int | None]] = {
             name: asyncio.get_running_loop().create_future()
@@ -71,6 +65,13 @@ class FullRead:
         }
         self.pages: asyncio.Queue[tuple[plan.Partition, Page] | None] = asyncio.Queue(QUEUED_PAGES)
         self.task = asyncio.create_task(self._run())
+
+    def want_products(self, positions: Mapping[str, str | None] | None = None) -> None:
+        """Read the products too (after the models), from ``positions`` (a checkpoint's parts
+        and how far each got) if given; the first call decides."""
+        if not self._wanted.is_set():
+            self.positions = dict(positions or {})
+            self._wanted.set()
 
     def close(self) -> None:
         self.task.cancel()
@@ -133,10 +134,8 @@ class FullRead:
         ]
 
     async def _product_parts(self) -> list[Any]:
+        await self._wanted.wait()
         filters = self.ctx.options.filters
-        if not self.with_products:
-            self.totals["products"].set_result(None)
-            return []
         self.ctx.marks.mark("products")
         parts = self._resumed(filters) if self.positions else None
         if parts is None:

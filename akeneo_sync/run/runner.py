@@ -257,7 +257,8 @@ async def _read_all(run: RunContext, *, incremental: bool) -> None:
     if not incremental and wanted & {"product_models", "products"}:
         # Models and products are read in the background from Akeneo's first answer on,
         # while the reference data is read and written.
-        ctx.full_read(ctx.marks.positions.get("products") if resume else None)
+        positions = ctx.marks.positions.get("products") if resume else None
+        ctx.full_read(positions, products="products" in wanted)
     await ctx.ref()  # locales first: a wrong URL or password fails once, plainly
     run.writer.start()
     for resource in run.chosen:

@@ -149,5 +149,7 @@ class Session:
         if resource in extract.REFERENCE and not (state or {}).get("cursor"):
             return len((await self.ctx.ref()).docs[resource])
         if resource in ("products", "product_models") and not (state or {}).get("cursor"):
-            return await self.ctx.full_read((state or {}).get("positions")).total(resource)
+            positions = (state or {}).get("positions")
+            full = self.ctx.full_read(positions, products=resource == "products")
+            return await full.total(resource)
         return None

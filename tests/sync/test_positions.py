@@ -64,3 +64,19 @@ def test_a_position_of_an_older_release_reads_everything_again(server: EmulatorS
     state = {"positions": {"shoes": None, "(no family)": None}, "started": "2026-01-01T00:00:00"}
     seen, _ = read(server, state)
     assert len(seen) == len(set(seen)) == 2500
+
+
+def test_reading_models_alone_asks_for_no_product(server: EmulatorServer) -> None:
+    api = Api(server)
+    try:
+        api.http.post("/_emulator/stats/reset").raise_for_status()
+
+        async def go() -> int:
+            async with client_for(server) as client, Session(client, ExportOptions()) as s:
+                return sum([len(b.docs) async for b in s.read("product_models")])
+
+        models = asyncio.run(go())
+        assert models == len(api.models())
+        assert "products-uuid" not in api.stats()["by_resource"]
+    finally:
+        api.close()
