@@ -94,11 +94,10 @@ class FullRead:
         """``waiter``'s result, or what the background read raised first."""
         if not waiter.done():
             await asyncio.wait({waiter, self.task}, return_when=asyncio.FIRST_COMPLETED)
-        if not waiter.done():
+        if not waiter.done() and (self.task.cancelled() or self.task.exception()):
             waiter.cancel()
             self.task.result()  # raises the read's error (or CancelledError)
-            raise RuntimeError("the full read ended early")  # pragma: no cover
-        return waiter.result()
+        return await waiter  # the read ended well: what it left is there
 
     async def _plan(self, resource: str, filters: Filters, scope: str | None) -> list[Any]:
         base = filters.search(products=resource == "products")
@@ -158,15 +157,24 @@ class FullRead:
         if not model_parts:
             self.models_done.set()
 
-        async def plan_products() -> None:
-            # Planned while the model parts are read; queued behind them.
-            for job in await self._product_parts():
-                jobs.put_nowait(job)
+        def end() -> None:
             for _ in range(workers):
                 jobs.put_nowait(None)
 
+        async def plan_products() -> None:
+            # Planned while the model parts are read; queued behind them.
+            try:
+                for job in await self._product_parts():
+                    jobs.put_nowait(job)
+            finally:
+                end()
+
+        async def on_stop() -> None:
+            await ctx.stop.wait()
+            end()
+
         async def cursor() -> None:
-            while not ctx.stop.is_set() and (job := await jobs.get()) is not None:
+            while (job := await jobs.get()) is not None and not ctx.stop.is_set():
                 kind, part = job
                 if kind == _MODELS:
                     await self._read(part, "product_models", models)
@@ -176,10 +184,17 @@ class FullRead:
                 else:
                     await self._read(part, "products", ctx.options.filters)
 
+        # Until products are wanted, the cursors wait for them once the models are read.
+        planner = asyncio.ensure_future(plan_products())
+        stopper = asyncio.ensure_future(on_stop())
         try:
-            await asyncio.gather(plan_products(), *(cursor() for _ in range(workers)))
+            await asyncio.gather(*(cursor() for _ in range(workers)))
+            if planner.done():
+                planner.result()  # raises why the products could not be planned
         finally:
-            self.models_done.set()
+            self.models_done.set()  # stopped early too: whoever waits goes on with what is in
+            stopper.cancel()
+            planner.cancel()
         await self.pages.put(None)
 
     async def _read(self, part: plan.Partition, resource: str, filters: Filters) -> None:

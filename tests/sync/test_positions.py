@@ -80,3 +80,19 @@ def test_reading_models_alone_asks_for_no_product(server: EmulatorServer) -> Non
         assert "products-uuid" not in api.stats()["by_resource"]
     finally:
         api.close()
+
+
+@pytest.mark.parametrize("when", ["at once", "after the first model batch"])
+def test_a_stop_ends_the_reads_without_waiting(server: EmulatorServer, when: str) -> None:
+    async def go() -> int:
+        stop = asyncio.Event()
+        if when == "at once":
+            stop.set()
+        async with client_for(server) as client:
+            async with Session(client, ExportOptions(), stop=stop) as session:
+                async for _ in session.read("product_models"):
+                    stop.set()
+                return sum([len(b.docs) async for b in session.read("products")])
+
+    products = asyncio.run(asyncio.wait_for(go(), 60))
+    assert products < 2500  # it stopped, and said so by ending
