@@ -22,14 +22,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from akeneo_sync import plan
-from akeneo_sync.client import Page
+from akeneo_sync.client import AkeneoClient, Page
 from akeneo_sync.extract import Filters
-
-if TYPE_CHECKING:
-    from akeneo_sync.run.context import ReadContext
+from akeneo_sync.run.modelstore import ModelStore
+from akeneo_sync.run.options import ExportOptions
+from akeneo_sync.run.state import Marks
 
 log = logging.getLogger("akeneo_sync")
 
@@ -37,6 +37,18 @@ QUEUED_PAGES = 16
 """Product pages read ahead of the caller (a few MB)."""
 
 _MODELS, _PRODUCTS = 0, 1
+
+
+class ReadContext(Protocol):
+    """What a full read uses of its session's ``run.context.ReadContext``."""
+
+    client: AkeneoClient
+    options: ExportOptions
+    stop: asyncio.Event
+    marks: Marks
+    models: ModelStore
+
+    async def reached(self) -> None: ...
 
 
 def model_filters(ctx: ReadContext) -> Filters:

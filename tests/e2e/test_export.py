@@ -6,6 +6,7 @@ import json
 import sqlite3
 from pathlib import Path
 
+import httpx
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -196,6 +197,8 @@ def test_export_outlives_its_tokens_and_survives_faults(tmp_path: Path) -> None:
     with EmulatorServer(config) as server:
         db = tmp_path / "c.db"
         summary = run_export(server.url, str(db))
+        # The oracle is a plain client that retries nothing: the faults end with the export.
+        httpx.post(f"{server.url}/_emulator/faults", json={"error_rate": 0, "drop_rate": 0})
         stats = Oracle(server.url).stats()
         expected = sorted(Oracle(server.url).products())
     assert sorted(p["uuid"] for p in _stored_products(db)) == expected

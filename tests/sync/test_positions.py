@@ -88,11 +88,10 @@ def test_a_stop_ends_the_reads_without_waiting(server: EmulatorServer, when: str
         stop = asyncio.Event()
         if when == "at once":
             stop.set()
-        async with client_for(server) as client:
-            async with Session(client, ExportOptions(), stop=stop) as session:
-                async for _ in session.read("product_models"):
-                    stop.set()
-                return sum([len(b.docs) async for b in session.read("products")])
+        async with client_for(server) as client, Session(client, stop=stop) as session:
+            async for _ in session.read("product_models"):
+                stop.set()
+            return sum([len(b.docs) async for b in session.read("products")])
 
     products = asyncio.run(asyncio.wait_for(go(), 60))
     assert products < 2500  # it stopped, and said so by ending
