@@ -45,7 +45,12 @@ RATE = click.FloatRange(0, 1)
     show_default=True,
     help="Variants return ancestors' values merged in (Akeneo 7) or only their own.",
 )
-@click.option("--latency-ms", default=0.0, type=float, help="Added to every request.")
+@click.option(
+    "--latency-ms",
+    default=0.0,
+    type=float,
+    help="Every answer takes at least this long, the emulator's own work included.",
+)
 @click.option("--latency-per-item-ms", default=0.0, type=float, help="Per returned item.")
 @click.option("--jitter-ms", default=0.0, type=float, help="Random extra latency, up to this.")
 @click.option(

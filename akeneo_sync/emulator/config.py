@@ -83,8 +83,8 @@ class EmulatorConfig:
     # "merged": variants carry the values and categories of their ancestors (Akeneo 7 / SaaS);
     # "own": only their own, as older setups and many tutorials describe.
     variant_values: VariantValues = "merged"
-    latency_ms: float = 0.0
-    latency_per_item_ms: float = 0.0
+    latency_ms: float = 0.0  # each answer takes at least this long, the emulator's work included
+    latency_per_item_ms: float = 0.0  # on top, per item a listing returns
     jitter_ms: float = 0.0
     max_concurrency: int = 0  # 0 = unlimited; otherwise in-flight requests per API connection
     retry_after: bool = True

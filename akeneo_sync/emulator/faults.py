@@ -100,10 +100,20 @@ class FaultMiddleware:
         self.in_flight[key] += 1
         stats.max_in_flight = max(stats.max_in_flight, sum(self.in_flight.values()))
         began = time.perf_counter()
+        delay = cfg.latency_ms + (rng.uniform(0, cfg.jitter_ms) if cfg.jitter_ms else 0.0)
+        ready = began + delay / 1000
+
+        async def paced_send(message: Message) -> None:
+            # An answer takes ``delay`` in all, the emulator's own work included, as a real
+            # server's does (its workers run side by side; the emulator's work is on one core).
+            if (
+                message["type"] == "http.response.start"
+                and (wait := ready - time.perf_counter()) > 0
+            ):
+                await asyncio.sleep(wait)
+            await counting_send(message)
+
         try:
-            delay = cfg.latency_ms + (rng.uniform(0, cfg.jitter_ms) if cfg.jitter_ms else 0.0)
-            if delay > 0:
-                await asyncio.sleep(delay / 1000)
             if cfg.stall_rate and rng.random() < cfg.stall_rate:
                 stats.count("stalled")
                 await asyncio.sleep(cfg.stall_ms / 1000)
@@ -115,18 +125,18 @@ class FaultMiddleware:
                     if status == 500
                     else f"<html><body><h1>{status} Bad Gateway</h1></body></html>"
                 )
-                await _plain(counting_send, status, body, {})
+                await _plain(paced_send, status, body, {})
                 return
             if cfg.drop_rate and rng.random() < cfg.drop_rate:
-                await self.app(scope, receive, _dropping(counting_send, stats))
+                await self.app(scope, receive, _dropping(paced_send, stats))
                 return
             if cfg.truncate_rate and rng.random() < cfg.truncate_rate:
-                await self.app(scope, receive, _spoiling(counting_send, stats, "truncated"))
+                await self.app(scope, receive, _spoiling(paced_send, stats, "truncated"))
                 return
             if cfg.garbage_rate and rng.random() < cfg.garbage_rate:
-                await self.app(scope, receive, _spoiling(counting_send, stats, "garbage"))
+                await self.app(scope, receive, _spoiling(paced_send, stats, "garbage"))
                 return
-            await self.app(scope, receive, counting_send)
+            await self.app(scope, receive, paced_send)
         finally:
             self.in_flight[key] -= 1
             stats.count("served_us", round((time.perf_counter() - began) * 1e6))

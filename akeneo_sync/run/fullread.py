@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from typing import Any, Protocol
@@ -76,6 +77,8 @@ class FullRead:
             for name in ("product_models", "products")
         }
         self.pages: asyncio.Queue[tuple[plan.Partition, Page] | None] = asyncio.Queue(QUEUED_PAGES)
+        self.waited = 0.0
+        """Seconds product cursors waited for the caller to take a page (slots left idle)."""
         self.task = asyncio.create_task(self._run())
 
     def want_products(self, positions: Mapping[str, str | None] | None = None) -> None:
@@ -207,6 +210,7 @@ class FullRead:
             self.models_done.set()  # stopped early too: whoever waits goes on with what is in
             stopper.cancel()
             planner.cancel()
+            log.debug("product cursors waited %.1f s for pages to be taken", self.waited)
         await self.pages.put(None)
 
     async def _read(self, part: plan.Partition, resource: str, filters: Filters) -> None:
@@ -216,7 +220,11 @@ class FullRead:
         ):
             if resource == "product_models":
                 ctx.models.update_many(page)
-            else:
+            elif self.pages.full():
+                began = time.monotonic()
                 await self.pages.put((part, page))
+                self.waited += time.monotonic() - began
+            else:
+                self.pages.put_nowait((part, page))
             if ctx.stop.is_set():
                 return
