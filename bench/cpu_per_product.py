@@ -11,7 +11,12 @@ against one emulator, run after run, so a change is always paired with its basel
 
 ``--profile DIR`` records each export with py-spy (separate runs, not the timed ones) and prints
 the functions with the most samples: own samples (the function itself running) and inclusive
-ones (it or what it called). ``--no-values-table`` passes ``ExportOptions(values_table=False)``.
+ones (it or what it called). Only the thread holding the GIL is sampled (``--gil``): without it,
+threads waiting for the GIL counted as busy and hid where the CPU goes; C code that runs without
+the GIL (SQLite's B-trees, zlib) is thus missing from the profile, though not from the CPU.
+``--no-values-table`` passes ``ExportOptions(values_table=False)``.
+``--to fetch`` is the floor under every destination: the product and product model pages
+fetched and decoded by the client, nothing transformed or stored.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
-DESTINATIONS = ("sqlite", "postgresql", "jsonl", "parquet")
+DESTINATIONS = ("sqlite", "postgresql", "jsonl", "parquet", "fetch")
 
 CHILD = r"""
 import asyncio, json, os, resource, sys, time
@@ -54,12 +59,50 @@ async def main(options):
         return await export(client, open_sink(sys.argv[2], **json.loads(sys.argv[3])), options)
 
 extra = json.loads(sys.argv[4])
+if os.environ.get("CPU_BENCH_GC"):  # what GC costs: thresholds "a,b,c", or "off"
+    import gc
+    spec = os.environ["CPU_BENCH_GC"]
+    gc.disable() if spec == "off" else gc.set_threshold(*map(int, spec.split(",")))
 imported = cpu()
 wall = time.monotonic()
 report = asyncio.run(main(ExportOptions(labels="en_US", **extra)))
 print(json.dumps({
     "products": report.counts.get("products", 0),
     "requests": report.requests,
+    "seconds": round(time.monotonic() - wall, 2),
+    "cpu_total": cpu(),
+    "cpu_imports": imported,
+    "peak_rss_mb": round(int(next(l for l in open("/proc/self/status")
+                                  if l.startswith("VmHWM")).split()[1]) / 1024, 1),
+}))
+"""
+
+# The floor of every destination: the product and product model pages fetched and decoded by
+# the client (httpx, orjson), nothing transformed or stored.
+FETCH = r"""
+import asyncio, json, resource, sys, time
+from akeneo_sync.client import AkeneoClient
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+async def listing(client, name):
+    return sum([len(page) async for page in client.pages(name)])
+
+async def main():
+    async with AkeneoClient(sys.argv[1], client_id="demo", client_secret="demo-secret",
+                            username="demo", password="demo") as client:
+        counts = await asyncio.gather(listing(client, "product_models"),
+                                      listing(client, "products"))
+        return counts, client.stats.requests
+
+imported = cpu()
+wall = time.monotonic()
+(models, products), requests = asyncio.run(main())
+print(json.dumps({
+    "products": products,
+    "requests": requests,
     "seconds": round(time.monotonic() - wall, 2),
     "cpu_total": cpu(),
     "cpu_imports": imported,
@@ -96,6 +139,8 @@ def target(dest: str, work: Path) -> tuple[str, dict[str, Any]]:
         return str(work / "catalog.db"), {}
     if dest == "postgresql":
         return f"{PG}?schema=cpu_bench_{os.getpid()}", {}
+    if dest == "fetch":
+        return "", {}
     return str(work / dest), {"format": dest}
 
 
@@ -139,19 +184,20 @@ def export_once(
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         where, sink_options = target(dest, Path(tmp))
-        args = [sys.executable, "-c", CHILD, url, where, json.dumps(sink_options)]
+        args = [sys.executable, "-c", FETCH if dest == "fetch" else CHILD, url, where]
+        args.append(json.dumps(sink_options))
         args.append(json.dumps(extra))
         if profile is not None:
             out = profile / f"{source.resolve().name}-{dest}.txt"
             spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-            args = [spy, "record", "-r", "200", "-f", "raw", "-o", str(out), "--", *args]
+            args = [spy, "record", "-r", "200", "--gil", "-f", "raw", "-o", str(out), "--", *args]
         env = {**os.environ, "PYTHONPATH": str(source.resolve())}
         done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp)
         if done.returncode != 0:
             raise SystemExit(f"export from {source} into {dest} failed:\n{done.stderr[-3000:]}")
         line = [x for x in done.stdout.splitlines() if x.startswith("{")][-1]  # py-spy talks too
         result: dict[str, Any] = json.loads(line)
-        result["bytes"] = size_of(dest, where)
+        result["bytes"] = size_of(dest, where) if dest != "fetch" else 0
         if dest == "sqlite":
             result["tables"] = sqlite_tables(where)
         if profile is not None:
