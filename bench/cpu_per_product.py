@@ -16,7 +16,9 @@ threads waiting for the GIL counted as busy and hid where the CPU goes; C code t
 the GIL (SQLite's B-trees, zlib) is thus missing from the profile, though not from the CPU.
 ``--no-values-table`` passes ``ExportOptions(values_table=False)``.
 ``--to fetch`` is the floor under every destination: the product and product model pages
-fetched and decoded by the client, nothing transformed or stored.
+fetched and decoded by the client, nothing transformed or stored; ``--to null`` is a whole
+export into a sink that stores nothing (reading, transforming and the pipeline: the floor of a
+destination that stores documents as they are).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
-DESTINATIONS = ("sqlite", "postgresql", "jsonl", "parquet", "fetch")
+DESTINATIONS = ("sqlite", "postgresql", "jsonl", "parquet", "fetch", "null")
 
 CHILD = r"""
 import asyncio, json, os, resource, sys, time
@@ -53,10 +55,23 @@ def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
 
+from akeneo_sync.sinks.base import Sink
+
+class NullSink(Sink):
+    # stores nothing: what reading and transforming cost, whatever the destination
+    url = "null"
+    def open(self, context): pass
+    def write(self, resource, rows, values=None): pass
+    def commit(self, state=None): pass
+    def close(self, ok): pass
+    def read(self, resource): return iter(())
+
 async def main(options):
     async with AkeneoClient(sys.argv[1], client_id="demo", client_secret="demo-secret",
                             username="demo", password="demo") as client:
-        return await export(client, open_sink(sys.argv[2], **json.loads(sys.argv[3])), options)
+        sink = NullSink() if sys.argv[2] == "null" else open_sink(
+            sys.argv[2], **json.loads(sys.argv[3]))
+        return await export(client, sink, options)
 
 extra = json.loads(sys.argv[4])
 if os.environ.get("CPU_BENCH_GC"):  # what GC costs: thresholds "a,b,c", or "off"
@@ -139,8 +154,8 @@ def target(dest: str, work: Path) -> tuple[str, dict[str, Any]]:
         return str(work / "catalog.db"), {}
     if dest == "postgresql":
         return f"{PG}?schema=cpu_bench_{os.getpid()}", {}
-    if dest == "fetch":
-        return "", {}
+    if dest in ("fetch", "null"):
+        return dest, {}
     return str(work / dest), {"format": dest}
 
 
@@ -197,7 +212,7 @@ def export_once(
             raise SystemExit(f"export from {source} into {dest} failed:\n{done.stderr[-3000:]}")
         line = [x for x in done.stdout.splitlines() if x.startswith("{")][-1]  # py-spy talks too
         result: dict[str, Any] = json.loads(line)
-        result["bytes"] = size_of(dest, where) if dest != "fetch" else 0
+        result["bytes"] = size_of(dest, where) if dest not in ("fetch", "null") else 0
         if dest == "sqlite":
             result["tables"] = sqlite_tables(where)
         if profile is not None:
