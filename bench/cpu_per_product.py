@@ -95,7 +95,7 @@ print(json.dumps({
 # The floor of every destination: the product and product model pages fetched and decoded by
 # the client (httpx, orjson), nothing transformed or stored.
 FETCH = r"""
-import asyncio, json, resource, sys, time
+import asyncio, json, os, resource, sys, time
 from akeneo_sync.client import AkeneoClient
 
 def cpu():
@@ -112,6 +112,9 @@ async def main():
                                       listing(client, "products"))
         return counts, client.stats.requests
 
+if os.environ.get("CPU_BENCH_GC") == "off":
+    import gc
+    gc.disable()
 imported = cpu()
 wall = time.monotonic()
 (models, products), requests = asyncio.run(main())
@@ -159,27 +162,32 @@ def target(dest: str, work: Path) -> tuple[str, dict[str, Any]]:
     return str(work / dest), {"format": dest}
 
 
-def size_of(dest: str, where: str) -> int:
+def size_of(dest: str, where: str) -> tuple[int, dict[str, int]]:
     """Bytes the destination takes (PostgreSQL: every relation of the schema, indexes and
-    TOAST included); drops a PostgreSQL schema afterwards."""
+    TOAST included; drops the schema afterwards), and the largest tables and indexes (SQLite,
+    PostgreSQL)."""
     if dest == "postgresql":
         import psycopg
 
         schema = where.rsplit("=", 1)[1]
         with psycopg.connect(PG) as db:
-            size = db.execute(
-                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            db.execute("CHECKPOINT")  # settle what VACUUM and hint bits would change
+            rows = db.execute(
+                "SELECT c.relname, CASE c.relkind WHEN 'r' THEN pg_table_size(c.oid) "
+                "ELSE pg_relation_size(c.oid) END FROM pg_class c "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = %s AND c.relkind = 'r'",
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'i') ORDER BY 2 DESC",
                 (schema,),
-            ).fetchone()
+            ).fetchall()
             db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        return int(size[0]) if size else 0
+        sizes = {str(name): int(size) for name, size in rows}
+        return sum(sizes.values()), dict(list(sizes.items())[:8])
     path = Path(where)
     if path.is_file():
         wal = Path(f"{where}-wal")
-        return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        size = path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+        return size, sqlite_tables(where)
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()), {}
 
 
 def sqlite_tables(path: str) -> dict[str, int]:
@@ -212,9 +220,12 @@ def export_once(
             raise SystemExit(f"export from {source} into {dest} failed:\n{done.stderr[-3000:]}")
         line = [x for x in done.stdout.splitlines() if x.startswith("{")][-1]  # py-spy talks too
         result: dict[str, Any] = json.loads(line)
-        result["bytes"] = size_of(dest, where) if dest not in ("fetch", "null") else 0
-        if dest == "sqlite":
-            result["tables"] = sqlite_tables(where)
+        if dest not in ("fetch", "null"):
+            result["bytes"], tables = size_of(dest, where)
+            if tables:
+                result["tables"] = tables
+        else:
+            result["bytes"] = 0
         if profile is not None:
             result["profile"] = str(out)
         return result
