@@ -11,7 +11,14 @@ against one emulator, run after run, so a change is always paired with its basel
 
 ``--profile DIR`` records each export with py-spy (separate runs, not the timed ones) and prints
 the functions with the most samples: own samples (the function itself running) and inclusive
-ones (it or what it called). ``--no-values-table`` passes ``ExportOptions(values_table=False)``.
+ones (it or what it called). Only the thread holding the GIL is sampled (``--gil``): without it,
+threads waiting for the GIL counted as busy and hid where the CPU goes; C code that runs without
+the GIL (SQLite's B-trees, zlib) is thus missing from the profile, though not from the CPU.
+``--no-values-table`` passes ``ExportOptions(values_table=False)``.
+``--to fetch`` is the floor under every destination: the product and product model pages
+fetched and decoded by the client, nothing transformed or stored; ``--to null`` is a whole
+export into a sink that stores nothing (reading, transforming and the pipeline: the floor of a
+destination that stores documents as they are).
 """
 
 from __future__ import annotations
@@ -35,7 +42,7 @@ from pathlib import Path
 from typing import Any
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
-DESTINATIONS = ("sqlite", "postgresql", "jsonl", "parquet")
+DESTINATIONS = ("sqlite", "postgresql", "jsonl", "parquet", "fetch", "null")
 
 CHILD = r"""
 import asyncio, json, os, resource, sys, time
@@ -48,18 +55,72 @@ def cpu():
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
 
+from akeneo_sync.sinks.base import Sink
+
+class NullSink(Sink):
+    # stores nothing: what reading and transforming cost, whatever the destination
+    url = "null"
+    def open(self, context): pass
+    def write(self, resource, rows, values=None): pass
+    def commit(self, state=None): pass
+    def close(self, ok): pass
+    def read(self, resource): return iter(())
+
 async def main(options):
     async with AkeneoClient(sys.argv[1], client_id="demo", client_secret="demo-secret",
                             username="demo", password="demo") as client:
-        return await export(client, open_sink(sys.argv[2], **json.loads(sys.argv[3])), options)
+        sink = NullSink() if sys.argv[2] == "null" else open_sink(
+            sys.argv[2], **json.loads(sys.argv[3]))
+        return await export(client, sink, options)
 
 extra = json.loads(sys.argv[4])
+if os.environ.get("CPU_BENCH_GC"):  # what GC costs: thresholds "a,b,c", or "off"
+    import gc
+    spec = os.environ["CPU_BENCH_GC"]
+    gc.disable() if spec == "off" else gc.set_threshold(*map(int, spec.split(",")))
 imported = cpu()
 wall = time.monotonic()
 report = asyncio.run(main(ExportOptions(labels="en_US", **extra)))
 print(json.dumps({
     "products": report.counts.get("products", 0),
     "requests": report.requests,
+    "seconds": round(time.monotonic() - wall, 2),
+    "cpu_total": cpu(),
+    "cpu_imports": imported,
+    "peak_rss_mb": round(int(next(l for l in open("/proc/self/status")
+                                  if l.startswith("VmHWM")).split()[1]) / 1024, 1),
+}))
+"""
+
+# The floor of every destination: the product and product model pages fetched and decoded by
+# the client (httpx, orjson), nothing transformed or stored.
+FETCH = r"""
+import asyncio, json, os, resource, sys, time
+from akeneo_sync.client import AkeneoClient
+
+def cpu():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    return r.ru_utime + r.ru_stime
+
+async def listing(client, name):
+    return sum([len(page) async for page in client.pages(name)])
+
+async def main():
+    async with AkeneoClient(sys.argv[1], client_id="demo", client_secret="demo-secret",
+                            username="demo", password="demo") as client:
+        counts = await asyncio.gather(listing(client, "product_models"),
+                                      listing(client, "products"))
+        return counts, client.stats.requests
+
+if os.environ.get("CPU_BENCH_GC") == "off":
+    import gc
+    gc.disable()
+imported = cpu()
+wall = time.monotonic()
+(models, products), requests = asyncio.run(main())
+print(json.dumps({
+    "products": products,
+    "requests": requests,
     "seconds": round(time.monotonic() - wall, 2),
     "cpu_total": cpu(),
     "cpu_imports": imported,
@@ -96,30 +157,37 @@ def target(dest: str, work: Path) -> tuple[str, dict[str, Any]]:
         return str(work / "catalog.db"), {}
     if dest == "postgresql":
         return f"{PG}?schema=cpu_bench_{os.getpid()}", {}
+    if dest in ("fetch", "null"):
+        return dest, {}
     return str(work / dest), {"format": dest}
 
 
-def size_of(dest: str, where: str) -> int:
+def size_of(dest: str, where: str) -> tuple[int, dict[str, int]]:
     """Bytes the destination takes (PostgreSQL: every relation of the schema, indexes and
-    TOAST included); drops a PostgreSQL schema afterwards."""
+    TOAST included; drops the schema afterwards), and the largest tables and indexes (SQLite,
+    PostgreSQL)."""
     if dest == "postgresql":
         import psycopg
 
         schema = where.rsplit("=", 1)[1]
         with psycopg.connect(PG) as db:
-            size = db.execute(
-                "SELECT coalesce(sum(pg_total_relation_size(c.oid)), 0) FROM pg_class c "
+            db.execute("CHECKPOINT")  # settle what VACUUM and hint bits would change
+            rows = db.execute(
+                "SELECT c.relname, CASE c.relkind WHEN 'r' THEN pg_table_size(c.oid) "
+                "ELSE pg_relation_size(c.oid) END FROM pg_class c "
                 "JOIN pg_namespace n ON n.oid = c.relnamespace "
-                "WHERE n.nspname = %s AND c.relkind = 'r'",
+                "WHERE n.nspname = %s AND c.relkind IN ('r', 'i') ORDER BY 2 DESC",
                 (schema,),
-            ).fetchone()
+            ).fetchall()
             db.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-        return int(size[0]) if size else 0
+        sizes = {str(name): int(size) for name, size in rows}
+        return sum(sizes.values()), dict(list(sizes.items())[:8])
     path = Path(where)
     if path.is_file():
         wal = Path(f"{where}-wal")
-        return path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+        size = path.stat().st_size + (wal.stat().st_size if wal.exists() else 0)
+        return size, sqlite_tables(where)
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()), {}
 
 
 def sqlite_tables(path: str) -> dict[str, int]:
@@ -139,21 +207,25 @@ def export_once(
 ) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         where, sink_options = target(dest, Path(tmp))
-        args = [sys.executable, "-c", CHILD, url, where, json.dumps(sink_options)]
+        args = [sys.executable, "-c", FETCH if dest == "fetch" else CHILD, url, where]
+        args.append(json.dumps(sink_options))
         args.append(json.dumps(extra))
         if profile is not None:
             out = profile / f"{source.resolve().name}-{dest}.txt"
             spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
-            args = [spy, "record", "-r", "200", "-f", "raw", "-o", str(out), "--", *args]
+            args = [spy, "record", "-r", "200", "--gil", "-f", "raw", "-o", str(out), "--", *args]
         env = {**os.environ, "PYTHONPATH": str(source.resolve())}
         done = subprocess.run(args, capture_output=True, text=True, env=env, cwd=tmp)
         if done.returncode != 0:
             raise SystemExit(f"export from {source} into {dest} failed:\n{done.stderr[-3000:]}")
         line = [x for x in done.stdout.splitlines() if x.startswith("{")][-1]  # py-spy talks too
         result: dict[str, Any] = json.loads(line)
-        result["bytes"] = size_of(dest, where)
-        if dest == "sqlite":
-            result["tables"] = sqlite_tables(where)
+        if dest not in ("fetch", "null"):
+            result["bytes"], tables = size_of(dest, where)
+            if tables:
+                result["tables"] = tables
+        else:
+            result["bytes"] = 0
         if profile is not None:
             result["profile"] = str(out)
         return result

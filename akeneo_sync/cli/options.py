@@ -174,6 +174,13 @@ def export_options(fn: Callable[..., Any]) -> Callable[..., Any]:
             ),
             click.option("--table-prefix", default="", help="Prefix for table/collection names."),
             click.option(
+                "--values-table/--no-values-table",
+                default=None,
+                help="SQL databases: keep or leave out the long product_values table (without "
+                "it, query the products' JSON documents). Default: as the destination has it, "
+                "kept in a new one.",
+            ),
+            click.option(
                 "--replace",
                 is_flag=True,
                 help="DEST mirrors another Akeneo or connection: replace its content.",
@@ -205,6 +212,7 @@ def export_options_from(kwargs: dict[str, Any]) -> ExportOptions:
         media_dir=Path(kwargs["media_dir"]) if kwargs["media_dir"] else None,
         checkpoint_every=kwargs["checkpoint_every"],
         replace=kwargs.get("replace", False),
+        values_table=kwargs.get("values_table"),
     )
     if kwargs["resources"]:
         chosen = _csv(kwargs["resources"]) or []

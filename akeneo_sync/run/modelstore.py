@@ -30,8 +30,12 @@ class ModelStore(MutableMapping[str, Doc]):
         self._dir = tempfile.mkdtemp(prefix="akeneo-sync-models-")
         path = os.path.join(self._dir, "models.db")
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA page_size = 16384")  # a model in one page, no overflow pages
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
+        # Its own private file: holding the lock for good spares each look-up taking and
+        # checking it (a chain not in the cache is one; half the time of a look-up).
+        self._db.execute("PRAGMA locking_mode = EXCLUSIVE")
         self._db.execute("CREATE TABLE models (code TEXT PRIMARY KEY, doc BLOB NOT NULL)")
         self._cache: OrderedDict[str, Doc] = OrderedDict()
         self._cache_size = cache_size

@@ -19,6 +19,9 @@ class ExportOptions:
     resources: tuple[str, ...] = tuple(r.name for r in res.ALL)
     labels: str | None = None
     """Resolve option labels, category paths, family and record labels in this locale."""
+    values_table: bool | None = None
+    """SQL databases: keep the long ``product_values`` table (True) or leave it out, storing the
+    documents only (False); None: as the destination has it (kept, unless a run left it out)."""
     media_dir: Path | None = None
     batch_size: int = 500
     queue_pages: int = 16

@@ -89,7 +89,7 @@ class RunContext:
     async def __aenter__(self) -> RunContext:
         """Open the destination (taking its lock) and read its state: before any request to
         Akeneo, so a second run is refused and a destination that cannot be written fails."""
-        await self.thread.call(self.sink.open, SinkContext(self.chosen))
+        await self.thread.call(self.sink.open, SinkContext(self.chosen, self.options.values_table))
         self._opened = True  # from here on the run is the destination's: it is recorded
         stored: dict[str, Any] | None = await self.thread.call(self.sink.read_state)
         self.previous = stored or {}

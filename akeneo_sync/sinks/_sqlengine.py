@@ -51,7 +51,11 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
-    cursor.execute("PRAGMA cache_size=-65536")
+    # An 8 MB page cache per connection: every pooled connection keeps its own, filled by a
+    # whole-catalog load or index build, so 64 MB was ~150 MB of an export's 370 MB peak RSS,
+    # for no CPU measured (bench/export_memory.py, bench/cpu_per_product.py); the OS page cache
+    # serves the rest.
+    cursor.execute("PRAGMA cache_size=-8192")
     cursor.close()
 
 

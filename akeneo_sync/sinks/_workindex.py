@@ -21,6 +21,8 @@ from akeneo_sync.resources import Resource
 from akeneo_sync.sinks import _cells
 from akeneo_sync.sinks.base import Doc, Key
 
+_NUMERIC_START = frozenset("-0123456789")
+
 
 def _json(data: Any) -> str:
     return orjson.dumps(data).decode()
@@ -39,6 +41,8 @@ class WorkDb:
         self.kind = kind
         # The runner may call open and write from different (serialised) threads.
         self.db = sqlite3.connect(path, check_same_thread=False)
+        # 16 KB pages (a new file only): a ~5 KB document fits in one, no overflow pages.
+        self.db.execute("PRAGMA page_size = 16384")
         # WAL: a killed process loses what followed the last commit, never the file.
         self.db.execute("PRAGMA journal_mode = WAL")
         self.db.execute("PRAGMA synchronous = NORMAL")
@@ -115,17 +119,27 @@ class Index:
         return f"r_{resource.name}"
 
     def _key(self, row: Mapping[str, Any]) -> str:
-        return _json(list(self.resource.key_of(dict(row))))
+        return _json([row[k] for k in self.resource.key])
 
     def _track(self, rows: Sequence[Mapping[str, Any]]) -> None:
         if not self.track:
             return
         properties = self.resource.flat_properties
+        columns = self.columns
+        kind = _cells.kind
         for row in rows:
             for name, value in row.items():
-                types = self.columns.setdefault(name, set())
-                if value is not None:
-                    types.add(_cells.kind(value))
+                types = columns.get(name)
+                if types is None:
+                    types = columns[name] = set()
+                if value is None:
+                    continue
+                # Most cells are text that cannot be a number or a date: ``kind`` without
+                # the call (it says "str" for them too).
+                if value.__class__ is str and value and value[0] not in _NUMERIC_START:
+                    types.add("str")
+                else:
+                    types.add(kind(value))
             if properties is not None:
                 second = next(itertools.islice(row, 1, 2), None)
                 if second is not None and second not in properties:
@@ -158,5 +172,11 @@ class Index:
         self.db.execute(f"DELETE FROM {self.table} WHERE k = ?", (_json(list(key)),))
 
     def __iter__(self) -> Iterator[Doc]:
-        for (body,) in self.db.execute(f"SELECT body FROM {self.table} ORDER BY seq"):
+        for body in self.bodies():
             yield orjson.loads(body)
+
+    def bodies(self) -> Iterator[bytes]:
+        """Each row as the JSON it is stored as (``orjson.dumps`` of it), in first-write
+        order: what a JSON file writes, without decoding and encoding it again."""
+        for (body,) in self.db.execute(f"SELECT body FROM {self.table} ORDER BY seq"):
+            yield body

@@ -35,9 +35,10 @@ ValueRow = tuple[Any, ...]
 class SinkContext:
     resources: Sequence[Resource]
     """The resources this run writes; schema for them is created in ``open``."""
-    values_table: bool = True
+    values_table: bool | None = None
     """Whether a sink of the ``values`` shape keeps the long ``product_values`` table; without
-    it, it stores documents only (shape ``document``)."""
+    it, it stores documents only (shape ``document``). None: as the destination has it (a new
+    one keeps it; one whose last run left it out goes on without)."""
 
 
 class Sink(ABC):

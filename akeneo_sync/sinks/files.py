@@ -75,6 +75,9 @@ class _Guarded:
     def __iter__(self) -> Iterator[Doc]:
         return map(guard_row, self.rows)
 
+    def bodies(self) -> Iterator[bytes]:
+        return map(orjson.dumps, self)
+
 
 class FileSink(Sink):
     """Shared lifecycle: lock, index, deletions, atomic finalisation with the state file; how

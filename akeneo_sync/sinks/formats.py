@@ -48,6 +48,10 @@ class StoredRows(Protocol):
 
     def __iter__(self) -> Iterator[Doc]: ...
 
+    def bodies(self) -> Iterator[bytes]:
+        """Each row as ``orjson.dumps`` gives it (a JSON file writes these as they are)."""
+        ...
+
 
 def _nothing() -> None:
     return None
@@ -106,8 +110,9 @@ def decode_document(resource: Resource, row: Doc) -> Doc:
 
 def _write_jsonl(target: Path, rows: StoredRows) -> None:
     with open(target, "wb") as out:
-        for doc in rows:
-            out.write(orjson.dumps(doc) + b"\n")
+        for body in rows.bodies():
+            out.write(body)
+            out.write(b"\n")
 
 
 def _read_jsonl(path: Path) -> Iterator[Doc]:
@@ -124,8 +129,9 @@ def _write_json_array(target: Path, rows: StoredRows) -> None:
     with open(target, "wb") as out:
         out.write(b"[")
         sep = b"\n"
-        for row in rows:
-            out.write(sep + orjson.dumps(row))
+        for body in rows.bodies():
+            out.write(sep)
+            out.write(body)
             sep = b",\n"
         out.write(b"\n]\n")
 
@@ -224,11 +230,22 @@ def _write_parquet(target: Path, rows: StoredRows) -> None:
     header = rows.header()
     schema = pa.schema([(c, _arrow_type(pa, rows.columns.get(c, set()))) for c in header])
     kinds = {f.name: "string" if f.type == pa.string() else "typed" for f in schema}
+    text = {c for c, k in kinds.items() if k == "string"}
     with pa.parquet.ParquetWriter(str(target), schema) as writer:
         batch: list[Doc] = []
 
         def flush() -> None:
-            columns = {c: [_arrow_cell(r.get(c), kinds[c]) for r in batch] for c in header}
+            # Column by column from each row's own cells: a row fills a few of the hundreds
+            # of columns, so looking every column up in every row was most of the work.
+            columns: dict[str, list[Any]] = {c: [None] * len(batch) for c in header}
+            for i, row in enumerate(batch):
+                for c, value in row.items():
+                    cells = columns.get(c)
+                    if cells is None or value is None:
+                        continue
+                    if c in text and value.__class__ is not str:
+                        value = _arrow_cell(value, "string")
+                    cells[i] = value
             writer.write_table(pa.table(columns, schema=schema))
 
         for row in rows:

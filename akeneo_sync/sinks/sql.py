@@ -9,8 +9,9 @@ Upserts are the dialect's own (``ON CONFLICT DO UPDATE`` / ``ON DUPLICATE KEY UP
 executemany. Its shape is ``values``: products come with their ``product_values`` rows, shaped by
 the runner (``transform.shapes``); a product's rows are replaced as a whole (``_sqlvalues``).
 Asked to leave the long table out (``SinkContext.values_table``), its shape is ``document``, it
-drops the table if there is one, and remembers that in ``_akeneo_sync_meta``, so that a later
-run which wants the table again is a full one (``read_state`` gives nothing) and fills it.
+drops the table if there is one, and remembers that in ``_akeneo_sync_meta``: later runs that do
+not say go on without it, and one that asks for the table again is a full one (``read_state``
+gives nothing) and fills it.
 
 The lock is a row in ``_akeneo_sync_lock`` rather than an advisory lock, because it works the same
 on all three databases and can say who holds it. A lock left by a process that died is taken over
@@ -96,12 +97,15 @@ class SqlSink(Sink):
             raise SinkError(f"cannot open {self.url}: {exc}") from exc
         try:
             products = any(r.name == PRODUCTS.name for r in context.resources)
-            self._with_values = products and context.values_table
-            self.shape = "values" if self._with_values else "document"
             tables = [self.layout.table(r) for r in context.resources]
             tables += [self.layout.state, self.layout.meta]
             self.layout.metadata.create_all(engine, tables=tables)
             recorded = self._check_meta(engine)
+            wanted = context.values_table
+            if wanted is None:  # as the destination has it
+                wanted = recorded != "0"
+            self._with_values = products and wanted
+            self.shape = "values" if self._with_values else "document"
             if self._with_values:
                 self._refill = recorded == "0"
                 if recorded != "1":

@@ -365,7 +365,8 @@ def test_a_product_written_twice_into_a_fresh_table_keeps_one_set_of_rows(
 
 def test_without_the_values_table(url: str, engine: sa.Engine) -> None:
     """``values_table=False`` stores documents only and drops a table left by earlier runs;
-    asking for it again gives a full run (no state) that fills it."""
+    later runs that do not say go on without it; asking for it again gives a full run (no
+    state) that fills it."""
     _export(url)
     assert sa.inspect(engine).has_table("product_values")
     sink = open_sink(url)
@@ -377,8 +378,16 @@ def test_without_the_values_table(url: str, engine: sa.Engine) -> None:
     assert not sa.inspect(engine).has_table("product_values")
     assert len(list(sink.read(R.PRODUCTS))) == len(catalog_docs.catalog()["products"])
     assert sink.read_state() == {"cursor": "c2"}
+    later = open_sink(url)
+    later.open(_context())  # values_table=None: as the destination has it
+    assert later.shape == "document"
+    catalog_docs.write(later, R.PRODUCTS, catalog_docs.catalog()["products"][:3])
+    later.commit({"cursor": "c2b"})
+    later.close(True)
+    assert not sa.inspect(engine).has_table("product_values")
+    assert later.read_state() == {"cursor": "c2b"}
     again = open_sink(url)
-    again.open(_context())
+    again.open(SinkContext(R.ALL, values_table=True))
     assert again.shape == "values"
     assert again.read_state() is None  # its products have no rows yet: a full run
     catalog_docs.write(again, R.PRODUCTS, catalog_docs.catalog()["products"])
