@@ -35,6 +35,7 @@ from akeneo_sync.listen.spool import Spool, Spooled
 from akeneo_sync.run.apply import apply_changes
 from akeneo_sync.run.changes import Changes
 from akeneo_sync.run.context import Reference
+from akeneo_sync.run.modelstore import ModelCache
 from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.sinks.base import Sink
 
@@ -118,6 +119,7 @@ class Applier:
         *,
         batch_size: int = 500,
         batch_wait: float = 1.0,
+        models_max_age: float = 600.0,
     ) -> None:
         self.spool = spool
         self.client = client
@@ -128,13 +130,20 @@ class Applier:
         self.batch_wait = batch_wait
         self.status = ApplierStatus()
         self.reference: Reference | None = None
+        self.models = ModelCache(models_max_age)
+        """The parent models read by earlier batches (``run.modelstore.ModelCache``)."""
         self._pause_until = 0.0
         self._pause = 0.0
         self._wake = asyncio.Event()
 
     def forget_reference(self) -> None:
-        """After a reconciling run: the next batch starts from the destination's reference."""
+        """After a reconciling run: the next batch starts from the destination's reference,
+        and reads its models again (the run may have found changes whose events were lost)."""
         self.reference = None
+        self.models.clear()
+
+    def close(self) -> None:
+        self.models.close()
 
     def wake(self) -> None:
         """Try again now (the destination may have become ready)."""
@@ -194,6 +203,7 @@ class Applier:
                         state, report, events, created, unseen
                     ),
                     reference=self.reference,
+                    models=self.models,
                 )
             except AkeneoSyncError as exc:
                 self._failed(exc)

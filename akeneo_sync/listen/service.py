@@ -135,8 +135,11 @@ class Listener:
                 )
                 await self.applier.recover()
                 receiver = Receiver(spool, settings.secrets, path=settings.path, health=self.health)
-                with _bound(settings.host, settings.port) as sock:
-                    await self._serve(receiver, sock, stop, on_ready)
+                try:
+                    with _bound(settings.host, settings.port) as sock:
+                        await self._serve(receiver, sock, stop, on_ready)
+                finally:
+                    self.applier.close()
         finally:
             await spool.close()
 

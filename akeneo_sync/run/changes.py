@@ -11,8 +11,9 @@ fetched *now*, and what is written is Akeneo's current state:
 - product models: by code, with the sub models of a root, their chains, and every variant
   product below them (a model's values reach its variants without an event of their own);
 - products: ``uuid IN`` (100 a request) with the run's filters, merged with a model chain
-  read from Akeneo in the same batch, never from the destination (a stored parent may be the
-  one whose event is still on its way).
+  read from Akeneo, never from the destination (a stored parent may be the one whose event is
+  still on its way): in the same batch, or by an earlier one that the caller vouches for
+  (``known``: its ``ModelCache`` forgets a model when an event names it).
 
 An entity the fetch does not find (deleted, or outside the run's filters) is deleted from the
 destination when it holds it, as a sync would; a model's stored sub models and variants go with
@@ -57,12 +58,16 @@ class Changes:
 class ChangeReader:
     """One batch's read: ``async for batch in ChangeReader(ctx).read(changes)``."""
 
-    def __init__(self, ctx: ReadContext) -> None:
+    def __init__(self, ctx: ReadContext, known: Iterable[str] = ()) -> None:
+        """``known``: models already in ``ctx.models`` as Akeneo has them (read by an earlier
+        batch, and no event named them since): not asked for again."""
         self.ctx = ctx
         self.seen: set[str] = set()
         """Products handed out already (a variant of a changed model named by an event too)."""
-        self.fetched: set[str] = set()
-        """Models asked from Akeneo in this batch: fresh in ``ctx.models``."""
+        self.fetched: set[str] = set(known)
+        """Models asked from Akeneo in this batch, or known: fresh in ``ctx.models``."""
+        self.models_read: dict[str, str | None] = {}
+        """Models this batch read from Akeneo (code -> parent), for the caller to keep."""
         self.unseen: set[str] = set()
 
     def wanted(self, resource: res.Resource) -> bool:
@@ -162,6 +167,7 @@ class ChangeReader:
             found.update((m["code"], m) for m in page)
         self.ctx.models.update(found)
         self.fetched.update(found)
+        self.models_read.update((code, m.get("parent")) for code, m in found.items())
         return found
 
     async def _models_gone(self, gone: set[str], products: set[str]) -> AsyncIterator[Batch]:
@@ -197,6 +203,7 @@ class ChangeReader:
                 return
             found = await incremental.models_by_code(self.ctx, missing)
             self.fetched |= missing
+            self.models_read.update((m["code"], m.get("parent")) for m in found)
             missing = {m["parent"] for m in found if m.get("parent")} - self.fetched
 
     # -- products ------------------------------------------------------------------------------

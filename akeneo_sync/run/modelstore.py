@@ -14,8 +14,9 @@ import os
 import shutil
 import sqlite3
 import tempfile
+import time
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, MutableMapping
 from typing import Any
 
 import orjson
@@ -99,3 +100,69 @@ class ModelStore(MutableMapping[str, Doc]):
         cursor = self._db.execute("SELECT doc FROM models ORDER BY code")
         while rows := cursor.fetchmany(batch):
             yield [orjson.loads(doc) for (doc,) in rows]
+
+
+class ModelCache:
+    """Product models read from Akeneo, kept across the batches of ``listen``'s applier.
+
+    Every batch of product events needs the parent models of its variants; reading them again
+    each batch was most of the requests the events cost. Instead a model read from Akeneo is
+    trusted until a product-model event names it (``forget``: a model event is then read like
+    any other, which refreshes the model, its sub models and its variants), until ``max_age``
+    has passed since it was read (a bound on how long a lost model event can leave variants
+    merged with an old parent), or until ``clear`` (the reconciling sync, the safety net, ran).
+    Forgetting a model forgets the models below it too: a sub model's chain is its root's.
+
+    Only models read in the last ``max_age`` are kept (in ``store``, on disk; their read times
+    and parents here), so it is bounded by the rate of changes, not by the catalog.
+    """
+
+    def __init__(self, max_age: float = 600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = ModelStore()
+        self.max_age = max_age
+        self._clock = clock
+        self._read: OrderedDict[str, tuple[float, str | None]] = OrderedDict()
+        """code -> (when it was read, its parent), oldest read first."""
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __len__(self) -> int:
+        return len(self._read)
+
+    def fresh(self) -> set[str]:
+        """The codes whose model in ``store`` is Akeneo's, as far as events tell."""
+        horizon = self._clock() - self.max_age
+        old = []
+        for code, (at, _) in self._read.items():
+            if at >= horizon:
+                break
+            old.append(code)
+        if old:
+            self.forget(old)
+        return set(self._read)
+
+    def remember(self, models: Mapping[str, str | None], at: float) -> None:
+        """``models`` (code -> parent), read from Akeneo at ``at`` (a ``clock`` time taken
+        before the requests) and written in ``store``."""
+        for code, parent in models.items():
+            self._read.pop(code, None)
+            self._read[code] = (at, parent)
+
+    def forget(self, codes: Iterable[str]) -> None:
+        """These models and every cached model below them: read again when next needed."""
+        gone = set(codes)
+        while True:
+            below = {c for c, (_, parent) in self._read.items() if parent in gone} - gone
+            if not below:
+                break
+            gone |= below
+        for code in gone:
+            self._read.pop(code, None)
+            del self.store[code]  # also one that a failed batch left behind
+
+    def clear(self) -> None:
+        self.forget(list(self._read))
+
+    def now(self) -> float:
+        return self._clock()
