@@ -81,7 +81,7 @@ async def apply_changes(
         models.forget(changes.models)
         known = models.fresh()
         read_at = models.now()
-    reader = ChangeReader(ctx, known)
+    reader = ChangeReader(ctx, known, stored_parents=models is not None)
     async with run:
         wanted = {r.name for r in run.chosen}
         if unfinished_full(run.previous) or not can_run_incrementally(run.previous, wanted):

@@ -58,10 +58,15 @@ class Changes:
 class ChangeReader:
     """One batch's read: ``async for batch in ChangeReader(ctx).read(changes)``."""
 
-    def __init__(self, ctx: ReadContext, known: Iterable[str] = ()) -> None:
+    def __init__(
+        self, ctx: ReadContext, known: Iterable[str] = (), *, stored_parents: bool = False
+    ) -> None:
         """``known``: models already in ``ctx.models`` as Akeneo has them (read by an earlier
-        batch, and no event named them since): not asked for again."""
+        batch, and no event named them since): not asked for again. ``stored_parents``: the
+        parents of products come from the destination when it holds them (see
+        ``_stored_parents``), else from Akeneo."""
         self.ctx = ctx
+        self.stored_parents = stored_parents
         self.seen: set[str] = set()
         """Products handed out already (a variant of a changed model named by an event too)."""
         self.fetched: set[str] = set(known)
@@ -198,6 +203,8 @@ class ChangeReader:
         """The models ``docs`` hang from, from Akeneo (two levels at most), unless this batch
         read them already."""
         missing = {d["parent"] for d in docs if d.get("parent")} - self.fetched
+        if missing and self.stored_parents and self.ctx.stored_models():
+            missing = await self._stored_parents(missing)
         for _ in range(2):
             if not missing:
                 return
@@ -205,6 +212,30 @@ class ChangeReader:
             self.fetched |= missing
             self.models_read.update((m["code"], m.get("parent")) for m in found)
             missing = {m["parent"] for m in found if m.get("parent")} - self.fetched
+
+    async def _stored_parents(self, codes: set[str]) -> set[str]:
+        """The models ``codes`` (and their roots) as the destination holds them; returns those
+        it does not hold, for Akeneo. A stored model is the one Akeneo had when it was last
+        written: by a model event's batch (which also rewrites every variant below it) or by a
+        sync. So it is as current as the events say, like a model an earlier batch read: one
+        whose event is still on its way is read again, with its variants, when it arrives; one
+        whose event was lost, by the next reconciling sync (which also empties the caller's
+        cache). Akeneo is asked for none of them."""
+        ctx, stored = self.ctx, self.ctx.stored
+        assert stored is not None
+        wanted, ask = set(codes), set()
+        for _ in range(2):
+            keys = [(code,) for code in sorted(wanted)]
+            docs = await ctx.call(lambda k=keys: list(stored.get(res.PRODUCT_MODELS, k)))
+            found = {d["code"]: d for d in docs if not d.get("deleted_at")}
+            ctx.models.update_many(found.values())
+            self.fetched |= found.keys()
+            self.models_read.update((code, m.get("parent")) for code, m in found.items())
+            ask |= wanted - found.keys()
+            wanted = {m["parent"] for m in found.values() if m.get("parent")} - self.fetched
+            if not wanted:
+                break
+        return ask | wanted
 
     # -- products ------------------------------------------------------------------------------
     async def _products_by_uuid(self, uuids: set[str], created: set[str]) -> AsyncIterator[Batch]:

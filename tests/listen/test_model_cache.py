@@ -4,7 +4,10 @@ event of a variant use the model as it is now."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
+
+from sync_helpers import name_value
 
 from akeneo_sync.emulator import EmulatorServer
 from akeneo_sync.run.modelstore import ModelCache
@@ -64,15 +67,30 @@ def test_without_a_model_event_no_model_is_read_again(server, api, dest, listen)
     running = listen()
     subscribe(server, api, running.url)
     before = _model_requests(server)
-    api.patch_product(uuid, {"enabled": False})
-    wait_for(lambda: settled(server, running, 1), what="the first product event")
-    assert _model_requests(server) > before  # its sub model and root, read once
-    before = _model_requests(server)
-    for n, other in enumerate([uuid, *siblings], start=2):
+    # The first batch finds the variant's sub model and root in the destination, the later
+    # ones in the applier's cache: Akeneo is asked for products only.
+    for n, other in enumerate([uuid, uuid, *siblings], start=1):
         api.patch_product(other, {"enabled": n % 2 == 0})
         wait_for(lambda n=n: settled(server, running, n), what=f"product event {n}")
+        assert stored(dest, other)["enabled"] is (n % 2 == 0)
     assert _model_requests(server) == before
-    assert stored(dest, uuid)["enabled"] is True
+
+
+def test_a_parent_missing_from_the_destination_is_read_from_akeneo(
+    server, api, dest, listen
+) -> None:
+    uuid, sub, root = _variant_of_a_sub_model(api)
+    with sqlite3.connect(dest) as db:  # as if the destination had lost them
+        db.execute("DELETE FROM product_models WHERE code IN (?, ?)", (sub, root))
+    running = listen()
+    subscribe(server, api, running.url)
+    before = _model_requests(server)
+    api.patch_product(uuid, {"values": name_value("Merged with models from Akeneo")})
+    wait_for(lambda: settled(server, running, 1), what="the product event")
+    assert _model_requests(server) > before
+    doc = stored(dest, uuid)
+    assert doc is not None and doc["root_parent"] == root
+    assert _categories(doc) == _categories(api.get(f"/api/rest/v1/products-uuid/{uuid}"))
 
 
 def test_a_forgotten_model_takes_the_models_below_it() -> None:
