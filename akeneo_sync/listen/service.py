@@ -280,7 +280,9 @@ class _Server(uvicorn.Server):
 def _bound(host: str, port: int) -> Iterator[socket.socket]:
     """The listening socket, bound before the server starts so port 0 gives a known port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say TCP,
+    # and an answer written in two pieces then waited ~40 ms for the delayed ACK of the first.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
