@@ -220,6 +220,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--loss", type=float, default=0.01)
     parser.add_argument("--pool", type=int, default=5000, help="products the load edits")
+    parser.add_argument(
+        "--delivery-concurrency",
+        type=int,
+        default=1,
+        help="deliveries the emulated platform keeps in flight (Akeneo does not say; 1 = serial)",
+    )
     args = parser.parse_args()
     print("command:", " ".join(sys.argv))
     print(
@@ -269,6 +275,7 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
+        api.events(concurrency=args.delivery_concurrency)
         db = work / "catalog.db"
         listen = f"http://127.0.0.1:{lport}"
         clock = time.monotonic()
