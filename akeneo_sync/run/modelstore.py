@@ -28,19 +28,32 @@ Doc = dict[str, Any]
 
 class ModelStore(MutableMapping[str, Doc]):
     def __init__(self, cache_size: int = 1024) -> None:
-        self._dir = tempfile.mkdtemp(prefix="akeneo-sync-models-")
-        path = os.path.join(self._dir, "models.db")
-        self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode = OFF")
-        self._db.execute("PRAGMA synchronous = OFF")
-        self._db.execute("CREATE TABLE models (code TEXT PRIMARY KEY, doc BLOB NOT NULL)")
+        self._dir: str | None = None
+        self._conn: sqlite3.Connection | None = None
         self._cache: OrderedDict[str, Doc] = OrderedDict()
         self._cache_size = cache_size
         self._chains: OrderedDict[str, Chain] = OrderedDict()
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The file, made on first use: a session that needs no model (every batch of
+        ``listen`` has one, and uses the applier's) costs no directory nor database."""
+        if self._conn is None:
+            self._dir = tempfile.mkdtemp(prefix="akeneo-sync-models-")
+            path = os.path.join(self._dir, "models.db")
+            db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            db.execute("PRAGMA journal_mode = OFF")
+            db.execute("PRAGMA synchronous = OFF")
+            db.execute("CREATE TABLE models (code TEXT PRIMARY KEY, doc BLOB NOT NULL)")
+            self._conn = db
+        return self._conn
+
     def close(self) -> None:
-        self._db.close()
-        shutil.rmtree(self._dir, ignore_errors=True)
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+        if self._dir is not None:
+            shutil.rmtree(self._dir, ignore_errors=True)
 
     def update_many(self, models: Iterable[Doc]) -> None:
         rows = [(m["code"], orjson.dumps(m)) for m in models]
@@ -54,6 +67,8 @@ class ModelStore(MutableMapping[str, Doc]):
         if doc is not None:
             self._cache.move_to_end(code)
             return doc
+        if self._conn is None:
+            raise KeyError(code)
         row = self._db.execute("SELECT doc FROM models WHERE code = ?", (code,)).fetchone()
         if row is None:
             raise KeyError(code)
@@ -80,19 +95,27 @@ class ModelStore(MutableMapping[str, Doc]):
     def __delitem__(self, code: str) -> None:
         self._cache.pop(code, None)
         self._chains.clear()
+        if self._conn is None:
+            return
         self._db.execute("DELETE FROM models WHERE code = ?", (code,))
 
     def __contains__(self, code: object) -> bool:
         if code in self._cache:
             return True
+        if self._conn is None:
+            return False
         found = self._db.execute("SELECT 1 FROM models WHERE code = ?", (code,)).fetchone()
         return found is not None
 
     def __iter__(self) -> Iterator[str]:
+        if self._conn is None:
+            return
         for (code,) in self._db.execute("SELECT code FROM models ORDER BY code").fetchall():
             yield code
 
     def __len__(self) -> int:
+        if self._conn is None:
+            return 0
         return int(self._db.execute("SELECT count(*) FROM models").fetchone()[0])
 
     def docs(self, batch: int = 1000) -> Iterator[list[Doc]]:
