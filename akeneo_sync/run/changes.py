@@ -10,10 +10,11 @@ fetched *now*, and what is written is Akeneo's current state:
   the products and models showing a moved label are read again (``ctx.relabel``);
 - product models: by code, with the sub models of a root, their chains, and every variant
   product below them (a model's values reach its variants without an event of their own);
-- products: ``uuid IN`` (100 a request) with the run's filters, merged with a model chain
-  read from Akeneo, never from the destination (a stored parent may be the one whose event is
-  still on its way): in the same batch, or by an earlier one that the caller vouches for
-  (``known``: its ``ModelCache`` forgets a model when an event names it).
+- products: ``uuid IN`` (100 a request) with the run's filters, merged with a model chain.
+  Without ``stored_parents`` the chain is read from Akeneo in the same batch; with it (the
+  applier, which keeps a ``ModelCache``), from what an earlier batch read (``known``), else the
+  destination, else Akeneo. A stored or kept parent may be one whose event is still on its
+  way: that event's batch reads the model and all its variants again, so they converge.
 
 An entity the fetch does not find (deleted, or outside the run's filters) is deleted from the
 destination when it holds it, as a sync would; a model's stored sub models and variants go with
