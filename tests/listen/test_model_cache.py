@@ -7,7 +7,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from sync_helpers import name_value
+from sync_helpers import assert_matches_fresh_export, name_value
 
 from akeneo_sync.emulator import EmulatorServer
 from akeneo_sync.run.modelstore import ModelCache
@@ -36,7 +36,7 @@ def _categories(doc: dict[str, Any] | None) -> set[str]:
 
 
 def test_a_variant_event_after_a_model_event_merges_the_new_model(
-    server, api, dest, listen
+    server, api, dest, listen, tmp_path
 ) -> None:
     uuid, _sub, root = _variant_of_a_sub_model(api)
     api.patch_model(root, {"categories": ["supplier_mongo"]})  # before listen: no event
@@ -59,9 +59,10 @@ def test_a_variant_event_after_a_model_event_merges_the_new_model(
     doc = stored(dest, uuid)
     assert doc is not None and doc["enabled"] is True
     assert _categories(doc) == upstream
+    assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"), labels="en_US")
 
 
-def test_without_a_model_event_no_model_is_read_again(server, api, dest, listen) -> None:
+def test_without_a_model_event_no_model_is_read_again(server, api, dest, listen, tmp_path) -> None:
     uuid, sub, _root = _variant_of_a_sub_model(api)
     siblings = [p["uuid"] for p in api.products() if p.get("parent") == sub and p["uuid"] != uuid]
     running = listen()
@@ -74,6 +75,8 @@ def test_without_a_model_event_no_model_is_read_again(server, api, dest, listen)
         wait_for(lambda n=n: settled(server, running, n), what=f"product event {n}")
         assert stored(dest, other)["enabled"] is (n % 2 == 0)
     assert _model_requests(server) == before
+    # Merged with the stored parents, the variants are what a fresh export writes.
+    assert_matches_fresh_export(server, dest, str(tmp_path / "oracle.db"), labels="en_US")
 
 
 def test_a_parent_missing_from_the_destination_is_read_from_akeneo(
