@@ -26,12 +26,14 @@ the caller to ask again later.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from akeneo_sync import extract
 from akeneo_sync import resources as res
+from akeneo_sync.client import Page
 from akeneo_sync.client.search import Search, chunks, in_, replaced
 from akeneo_sync.errors import NotFoundError
 from akeneo_sync.extract import Doc
@@ -241,10 +243,11 @@ class ChangeReader:
     # -- products ------------------------------------------------------------------------------
     async def _products_by_uuid(self, uuids: set[str], created: set[str]) -> AsyncIterator[Batch]:
         base = self.ctx.options.filters.search(products=True)
-        searches = [replaced(base, in_("uuid", c)) for c in chunks(sorted(uuids))]
         found: set[str] = set()
-        async for batch in self._products(searches, found):
-            yield batch
+        for chunk in chunks(sorted(uuids)):
+            search = replaced(base, in_("uuid", chunk))
+            async for batch in self._products([search], found, expected=len(chunk)):
+                yield batch
         missing = uuids - found - self.seen
         held = await self._held(res.PRODUCTS, missing)
         live = [k for k, doc in held.items() if not doc.get("deleted_at")]
@@ -253,18 +256,34 @@ class ChangeReader:
             yield Batch(res.PRODUCTS, deleted=sorted(live))
 
     async def _products(
-        self, searches: Iterable[Search], found: set[str] | None = None
+        self,
+        searches: Iterable[Search],
+        found: set[str] | None = None,
+        *,
+        expected: int | None = None,
     ) -> AsyncIterator[Batch]:
+        """``expected``: the searches can find that many products at most (a ``uuid IN``
+        list): once they are all there the listing is not followed further, since a full page
+        of 100 has a next link whose page would only be empty (a request per 100 products)."""
         ctx = self.ctx
         filters = ctx.options.filters
-        async for page in extract.search_pages(ctx.client, "products", searches, filters):
-            if found is not None:
-                found.update(p["uuid"] for p in page)
-            fresh = [p for p in page if p["uuid"] not in self.seen]
-            self.seen.update(p["uuid"] for p in fresh)
-            await self._fresh_parents(fresh)
-            if fresh:
-                yield Batch(res.PRODUCTS, [ctx.finish(p) for p in fresh])
+        count = 0
+        pages = cast(
+            AsyncGenerator[Page, None],
+            extract.search_pages(ctx.client, "products", searches, filters),
+        )
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                count += len(page)
+                if found is not None:
+                    found.update(p["uuid"] for p in page)
+                fresh = [p for p in page if p["uuid"] not in self.seen]
+                self.seen.update(p["uuid"] for p in fresh)
+                await self._fresh_parents(fresh)
+                if fresh:
+                    yield Batch(res.PRODUCTS, [ctx.finish(p) for p in fresh])
+                if expected is not None and count >= expected:
+                    return
 
     async def _relabelled(self) -> AsyncIterator[Batch]:
         """Products and models showing a label that moved (they keep their ``updated``)."""

@@ -4,13 +4,19 @@ event of a variant use the model as it is now."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from typing import Any
 
 from sync_helpers import assert_matches_fresh_export, name_value
 
-from akeneo_sync.emulator import EmulatorServer
+import akeneo_sync
+from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
+from akeneo_sync.run.apply import apply_changes
+from akeneo_sync.run.changes import Changes
 from akeneo_sync.run.modelstore import ModelCache
+from akeneo_sync.run.options import ExportOptions
+from akeneo_sync.sinks import open_sink
 
 from .helpers import Api, settled, subscribe, wait_for
 from .test_events import stored
@@ -112,3 +118,35 @@ def test_a_forgotten_model_takes_the_models_below_it() -> None:
         assert len(cache.store) == 0
     finally:
         cache.close()
+
+
+def test_a_batch_of_100_products_is_one_request(tmp_path) -> None:
+    config = EmulatorConfig(port=0, products=150, seed=5)
+    with EmulatorServer(config) as srv:
+        connection = akeneo_sync.Connection(**srv.credentials())
+        dest = str(tmp_path / "catalog.db")
+        akeneo_sync.sync(dest, connection, ExportOptions(labels="en_US"))
+        api = Api(srv)
+        uuids = {p["uuid"] for p in api.products()[:100]}
+
+        async def apply() -> int:
+            async with connection.client() as client:
+                models = ModelCache()
+                try:
+                    applied = await apply_changes(
+                        client,
+                        open_sink(dest),
+                        ExportOptions(labels="en_US"),
+                        Changes(products=uuids),
+                        lambda state, report, unseen: state,
+                        models=models,
+                    )
+                finally:
+                    models.close()
+                return applied.report.counts["products"]
+
+        before = api.stats()["by_resource"]["products-uuid"]
+        assert asyncio.run(apply()) == 100
+        # A full page has a next link; its page would be empty: not asked for.
+        assert api.stats()["by_resource"]["products-uuid"] - before == 1
+        api.close()
