@@ -17,10 +17,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
 import random
+import resource
 import socket
 import sqlite3
 import statistics
@@ -44,6 +46,15 @@ CREDS = [
     "--password",
     "demo",
 ]
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of process ``pid`` (this process when None) so far."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def free_port() -> int:
@@ -95,32 +106,43 @@ class Api:
 
 
 def names(db: Path, uuids: list[str]) -> dict[str, str]:
-    """The en_US name each product has in the destination now."""
+    """The en_US name each product has in the destination now (picked out by SQLite: decoding
+    whole documents in Python, several times a second, took a good part of a core that the
+    emulator and listen share)."""
     if not uuids:
         return {}
     try:
         with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
             rows = conn.execute(
-                f"SELECT uuid, document FROM products WHERE uuid IN ({','.join('?' * len(uuids))})",
+                "SELECT uuid, json_extract(document, '$.values.name') FROM products "
+                f"WHERE uuid IN ({','.join('?' * len(uuids))})",
                 uuids,
             ).fetchall()
     except sqlite3.Error:
         return {}
     out = {}
-    for uuid, document in rows:
-        for value in json.loads(document).get("values", {}).get("name", []):
+    for uuid, name in rows:
+        for value in json.loads(name) if name else ():
             if value.get("locale") == "en_US":
                 out[uuid] = str(value.get("data"))
     return out
 
 
+def queues(api: Api, listen_url: str) -> tuple[int, int]:
+    """(events the platform has not delivered yet, events listen holds not applied yet)."""
+    platform = httpx.get(f"{api.url}/_emulator/events", timeout=10).json()
+    spool = httpx.get(f"{listen_url}/healthz", timeout=10).json()
+    return int(platform.get("pending") or 0), int(spool.get("pending") or 0)
+
+
 async def load(
-    api: Api, pool: list[str], rate: float, seconds: float, db: Path, tag: str
+    api: Api, pool: list[str], rate: float, seconds: float, db: Path, tag: str, listen_url: str
 ) -> dict[str, Any]:
     """PATCH at ``rate`` for ``seconds``; time each change until the destination shows it."""
     sent: dict[str, tuple[str, float]] = {}  # uuid -> (marker, answered at)
     latencies: list[float] = []
     backlog: list[tuple[float, int]] = []
+    where: list[tuple[int, int]] = []  # (platform queue, listen's spool), once a second
     rng = random.Random(7)
     done = asyncio.Event()
 
@@ -144,11 +166,18 @@ async def load(
             backlog.append((now, len(sent)))
             if done.is_set() and now > finished_at + 120:
                 break  # what is still missing after two minutes is lost
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.1)
+
+    async def sample() -> None:
+        while not done.is_set():
+            with contextlib.suppress(httpx.HTTPError):
+                where.append(await asyncio.to_thread(queues, api, listen_url))
+            await asyncio.sleep(1.0)
 
     finished_at = float("inf")
     async with httpx.AsyncClient(base_url=api.url, headers=api.headers, timeout=60) as client:
         poller = asyncio.create_task(poll())
+        sampler = asyncio.create_task(sample())
         started = time.monotonic()
         tasks = []
         for n in range(int(rate * seconds)):
@@ -159,6 +188,8 @@ async def load(
         finished_at = time.monotonic()
         done.set()
         await poller
+        drained = time.monotonic()
+        await sampler
     ordered = sorted(latencies)
     q = statistics.quantiles(ordered, n=20) if len(ordered) >= 20 else ordered or [0.0]
     return {
@@ -168,7 +199,16 @@ async def load(
         "p50_s": round(statistics.median(ordered), 3) if ordered else None,
         "p95_s": round(q[-1], 3),
         "max_backlog": max((b for _, b in backlog), default=0),
+        # The largest backlog within each minute of the load: growing means not keeping up.
+        "max_backlog_by_minute": [
+            max((b for t, b in backlog if int((t - started) // 60) == m), default=0)
+            for m in range(max(1, int(seconds // 60)))
+        ],
         "backlog_at_end": backlog[-1][1] if backlog else 0,
+        # Where the backlog waits: in the platform's delivery queue or in listen's spool.
+        "max_platform_queue": max((p for p, _ in where), default=0),
+        "max_listen_spool": max((q for _, q in where), default=0),
+        "drained_after_s": round(drained - finished_at, 1),
     }
 
 
@@ -180,6 +220,17 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--loss", type=float, default=0.01)
     parser.add_argument("--pool", type=int, default=5000, help="products the load edits")
+    parser.add_argument(
+        "--no-polled",
+        action="store_true",
+        help="skip the comparison with sync --every 1m (one light sync per rate)",
+    )
+    parser.add_argument(
+        "--delivery-concurrency",
+        type=int,
+        default=1,
+        help="deliveries the emulated platform keeps in flight (Akeneo does not say; 1 = serial)",
+    )
     args = parser.parse_args()
     print("command:", " ".join(sys.argv))
     print(
@@ -229,7 +280,9 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
+        api.events(concurrency=args.delivery_concurrency)
         db = work / "catalog.db"
+        listen = f"http://127.0.0.1:{lport}"
         clock = time.monotonic()
         procs.append(start_listen(db, lport, secrets, url))
         wait_for(lambda: _synced(db), 3600, "listen's first sync")
@@ -237,8 +290,21 @@ def main() -> None:
         pool = api.uuids(args.pool)
         for rate in args.rates:
             before = api.stats()
-            result = asyncio.run(load(api, pool, rate, args.seconds, db, f"r{rate:g}"))
+            pids = {"listen": procs[1].pid, "emulator": procs[0].pid, "load generator": None}
+            cpu = {who: cpu_seconds(pid) for who, pid in pids.items()}
+            wall = time.monotonic()
+            result = asyncio.run(load(api, pool, rate, args.seconds, db, f"r{rate:g}", listen))
+            wall = time.monotonic() - wall
             after = api.stats()
+            # CPU per event: what bounds the rate on a small machine (the load, the emulator
+            # serving it and signing/POSTing each event, and listen share the cores).
+            result["cpu_ms_per_event"] = {
+                who: round(1000 * (cpu_seconds(pid) - cpu[who]) / max(1, result["events"]), 2)
+                for who, pid in pids.items()
+            }
+            result["cpu_share"] = {
+                who: round((cpu_seconds(pid) - cpu[who]) / wall, 2) for who, pid in pids.items()
+            }
             # The load's own PATCHes and its token are the emulator's requests too.
             own = result["events"]
             requests = after["requests"] - before["requests"] - own
@@ -249,43 +315,37 @@ def main() -> None:
                 if v != before["by_resource"].get(k, 0)
             }
             print(f"rate {rate:g}/s for {args.seconds:g} s:", json.dumps(result))
-        # What an incremental sync pays for as many changes: one run over them.
+        # What sync --every 1m pays for the same changes: one incremental run (the default,
+        # light one: reference data from the destination plus what changed) over a minute of
+        # edits at each rate, into a destination of its own that listen does not write.
         other = work / "polled.db"
-        subprocess.run(
-            [*CLI, "sync", "--to", str(other), "--labels", "en_US", "-q", "--url", url, *CREDS],
-            check=True,
-            capture_output=True,
-        )
-        changes = int(min(args.rates) * 60)
-        asyncio.run(load(api, pool, min(args.rates), 60, db, "poll"))
-        before = api.stats()["requests"]
-        subprocess.run(
-            [
-                *CLI,
-                "sync",
-                "--to",
-                str(other),
-                "--labels",
-                "en_US",
-                "-q",
-                "--reconcile-every",
-                "1",
-                "--url",
-                url,
-                *CREDS,
-            ],
-            check=True,
-            capture_output=True,
-        )
-        polled = api.stats()["requests"] - before
-        print(
-            f"one incremental sync over {changes} changes (what sync --every 1m makes for a "
-            f"minute of {min(args.rates):g} events/s): {polled} requests = "
-            f"{1000 * polled / changes:.1f} per 1,000 changes"
-        )
+        compared = [] if args.no_polled else args.rates
+        # A copy of listen's destination, brought up to date by one sync: cheaper than a
+        # second full export, and the same content.
+        sync = [*CLI, "sync", "--to", str(other), "--labels", "en_US", "-q", "--url", url, *CREDS]
+        if compared:
+            with sqlite3.connect(db) as source, sqlite3.connect(other) as copy:
+                source.backup(copy)
+                copy.execute("DELETE FROM _akeneo_sync_lock")  # listen's, if a batch held it
+            subprocess.run(sync, check=True, capture_output=True)
+        for rate in compared:
+            changes = int(rate * 60)
+            asyncio.run(load(api, pool, rate, 60, db, f"poll{rate:g}", listen))
+            subprocess.run(sync, check=True, capture_output=True)
+            # The sync's own count, from its run history: listen may still be applying a
+            # backlog meanwhile, so the emulator's total would count its requests too.
+            run = last_run(other)
+            polled = int(run["requests"])
+            print(
+                f"sync --every 1m at {rate:g} events/s: one light incremental sync after {changes} "
+                f"changes made {polled} requests = {1000 * polled / changes:.1f} per 1,000 "
+                f"changes; it wrote {run['written']} (its cursor overlaps the runs before it by "
+                f"--overlap, 5 minutes by default)"
+            )
         if args.loss:
             api.events(loss_rate=args.loss)
-            lost = asyncio.run(load(api, pool, min(args.rates), 60, db, "lost"))
+            lost = asyncio.run(load(api, pool, min(args.rates), 60, db, "lost", listen))
+            lost.pop("max_backlog_by_minute", None)
             api.events(loss_rate=0.0)
             print(f"with {args.loss:.0%} of the events lost:", json.dumps(lost))
             print("repair: restart listen, whose first act is a reconciling sync")
@@ -343,6 +403,13 @@ def _synced(db: Path) -> bool:
     except sqlite3.Error:
         return False
     return bool(row) and "cursors" in json.loads(row[0])
+
+
+def last_run(db: Path) -> dict[str, Any]:
+    """The newest entry of the destination's run history."""
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+        row = conn.execute("SELECT entry FROM _akeneo_sync_runs ORDER BY seq DESC").fetchone()
+    return dict(json.loads(row[0]))
 
 
 def _upstream_names(api: Api, pool: list[str]) -> dict[str, str]:

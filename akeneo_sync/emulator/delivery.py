@@ -1,14 +1,16 @@
 """One delivery channel per subscription: the Event Platform's HTTPS delivery contract.
 
 Each channel is a queue drained by one asyncio task, so a write's response never waits on a
-receiver. Per the reference: one POST per event with the bytes that were signed, a 5 s timeout,
-no redirects followed; any 2xx is a success and raises the rate by 1/s (up to ``rate_max``), a
-429 halves it (down to ``rate_min``) and puts the event back at the head of the queue until
-``throttle_horizon`` has passed; 5xx, other 4xx, timeouts and transport errors are retried at
-``retry_base * 2**n`` on a timer (so a retried event overtakes nothing and is overtaken by newer
-ones, as on the platform), then dropped after ``max_retries``; 3xx and 404 suspend the
-subscription at once, and so does a success rate under ``success_threshold`` over
-``success_window``. Events for a subscription that is not active are discarded, never buffered.
+receiver, with ``concurrency`` POSTs in flight at most (1 by default: Akeneo does not say),
+paced by a token bucket at the channel's rate. Per the reference: one POST per event with the
+bytes that were signed, a 5 s timeout, no redirects followed; any 2xx is a success and raises
+the rate by 1/s (up to ``rate_max``), a 429 halves it (down to ``rate_min``) and puts the event
+back at the head of the queue until ``throttle_horizon`` has passed; 5xx, other 4xx, timeouts
+and transport errors are retried at ``retry_base * 2**n`` on a timer (so a retried event
+overtakes nothing and is overtaken by newer ones, as on the platform), then dropped after
+``max_retries``; 3xx and 404 suspend the subscription at once, and so does a success rate under
+``success_threshold`` over ``success_window``. Events for a subscription that is not active
+are discarded, never buffered.
 
 Faults (loss, duplicates, fixed delay, reorder window) are applied as a delivery enters the
 channel, so a duplicate is the same signed bytes with the same event id.
@@ -71,6 +73,8 @@ class Channel:
         self.next_slot = 0.0
         self.outcomes: deque[tuple[float, bool]] = deque()
         self.in_flight = 0
+        self.freed = asyncio.Event()
+        self.attempts: set[asyncio.Task[None]] = set()
         self.task = asyncio.get_running_loop().create_task(self._run(), name=f"events-{sub.id}")
 
     # -- entering the channel ------------------------------------------------------------------
@@ -135,6 +139,8 @@ class Channel:
     def close(self) -> None:
         self.discard_all()
         self.task.cancel()
+        for attempt in list(self.attempts):
+            attempt.cancel()
 
     # -- the worker ----------------------------------------------------------------------------
     async def _run(self) -> None:
@@ -143,26 +149,39 @@ class Channel:
             while not self.queue:
                 self.wake.clear()
                 await self.wake.wait()
+            if self.in_flight >= max(1, int(self.platform.options.concurrency)):
+                self.freed.clear()
+                await self.freed.wait()
+                continue
             head = self.queue[0]
-            wait = max(head.ready_at, self.next_slot) - loop.time()
+            now = loop.time()
+            wait = max(head.ready_at, self.next_slot) - now
             if wait > 0:
                 # Re-check the head afterwards: a 429 or a suspension may change it meanwhile.
                 await asyncio.sleep(wait)
                 continue
             delivery = self.queue.popleft()
-            self.next_slot = loop.time() + 1.0 / max(self.rate, 0.001)
+            # A token bucket, not a pacer: a slot missed (a slow answer, a busy loop) is made
+            # up later, up to a second's worth, so that the rate holds in the long run.
+            self.next_slot = max(self.next_slot, now - 1.0) + 1.0 / max(self.rate, 0.001)
             if self.sub.status != "active":
                 self.platform.count("discarded")
                 continue
             self.in_flight += 1
-            try:
-                await self._attempt(delivery, loop.time())
-            except Exception:
-                # A bug here must not silently end this subscription's deliveries for good.
-                log.exception("event delivery failed unexpectedly; event dropped")
-                self.platform.count("dropped")
-            finally:
-                self.in_flight -= 1
+            attempt = loop.create_task(self._deliver(delivery, now))
+            self.attempts.add(attempt)
+            attempt.add_done_callback(self.attempts.discard)
+
+    async def _deliver(self, delivery: Delivery, now: float) -> None:
+        try:
+            await self._attempt(delivery, now)
+        except Exception:
+            # A bug here must not silently end this subscription's deliveries for good.
+            log.exception("event delivery failed unexpectedly; event dropped")
+            self.platform.count("dropped")
+        finally:
+            self.in_flight -= 1
+            self.freed.set()
 
     async def _attempt(self, d: Delivery, now: float) -> None:
         platform, opts = self.platform, self.platform.options

@@ -25,6 +25,9 @@ class EventOptions:
     # Adaptive throughput per subscription: +1/s after each 2xx, halved after each 429.
     rate_min: float = 1.0
     rate_max: float = 100.0
+    # Deliveries in flight at once per subscription: Akeneo does not say. One at a time caps
+    # the rate at one per round trip, which over the internet is far under 100/s.
+    concurrency: int = 1
     # A throttled (429) event still undelivered this long after its first attempt is dropped.
     throttle_horizon: float = 3600.0
     # Suspension when the success rate over the rolling window falls under the threshold; the
@@ -62,7 +65,7 @@ class EventOptions:
 
 
 _SHARES = ("loss_rate", "duplicate_rate", "success_threshold")
-_POSITIVE = ("rate_min", "rate_max", "timeout")
+_POSITIVE = ("rate_min", "rate_max", "timeout", "concurrency")
 
 
 def _coerce(key: str, kind: type, value: Any) -> Any:

@@ -1,13 +1,17 @@
 """From the spool to the destination: small batches of events, applied under its lock.
 
-The applier wakes when events arrive, waits ``batch_wait`` for more to join them (a burst of
-edits becomes one fetch of 100 products, not a hundred), and hands the batch to
-``run.apply.apply_changes``, which fetches the current state of everything the events name and
-writes it through the sink's lifecycle, committing with it the state ``record`` gives: how many
-events were applied, the last one, the lag and the ids of the batch. Only then are the events
-marked applied in the spool. A crash in between leaves them pending: they are applied again
-(harmless, every write is an upsert of the current state), unless the destination's state
-already names them (``recover``).
+The applier wakes when events arrive, lets more join them until the oldest has waited
+``batch_wait`` (a burst of edits becomes one fetch of 100 products, not a hundred), and hands
+the batch to ``run.apply.apply_changes``, which fetches the current state of everything the
+events name and writes it through the sink's lifecycle, committing with it the state ``record``
+gives: how many events were applied, the last one, the lag and the ids of the batch. Only then
+are the events marked applied in the spool. A crash in between leaves them pending: they are
+applied again (harmless, every write is an upsert of the current state), unless the
+destination's state already names them (``recover``).
+
+The parent models of variants are kept across batches (``ModelCache``): from the destination or
+Akeneo once, then trusted until a product-model event names them or their root, or a
+reconciling sync runs; a batch of product events then costs one request per 100 products.
 
 A batch that fails (Akeneo unreachable, the destination locked by another run or down) stays in
 the spool and is retried after a growing pause; a destination that no sync has completed yet
@@ -35,6 +39,7 @@ from akeneo_sync.listen.spool import Spool, Spooled
 from akeneo_sync.run.apply import apply_changes
 from akeneo_sync.run.changes import Changes
 from akeneo_sync.run.context import Reference
+from akeneo_sync.run.modelstore import ModelCache
 from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.sinks.base import Sink
 
@@ -118,6 +123,7 @@ class Applier:
         *,
         batch_size: int = 500,
         batch_wait: float = 1.0,
+        models_max_age: float = 600.0,
     ) -> None:
         self.spool = spool
         self.client = client
@@ -128,13 +134,20 @@ class Applier:
         self.batch_wait = batch_wait
         self.status = ApplierStatus()
         self.reference: Reference | None = None
+        self.models = ModelCache(models_max_age)
+        """The parent models read by earlier batches (``run.modelstore.ModelCache``)."""
         self._pause_until = 0.0
         self._pause = 0.0
         self._wake = asyncio.Event()
 
     def forget_reference(self) -> None:
-        """After a reconciling run: the next batch starts from the destination's reference."""
+        """After a reconciling run: the next batch starts from the destination's reference,
+        and reads its models again (the run may have found changes whose events were lost)."""
         self.reference = None
+        self.models.clear()
+
+    def close(self) -> None:
+        self.models.close()
 
     def wake(self) -> None:
         """Try again now (the destination may have become ready)."""
@@ -162,8 +175,12 @@ class Applier:
             due = await self.spool.next_due()
             start = max(due or 0.0, self._pause_until)
             if due is not None and start <= now:
-                if self.spool.pending < self.batch_size:
-                    await _sleep(stop, self.batch_wait)  # let a burst gather
+                # Let a burst gather, for ``batch_wait`` from the oldest event's arrival: under
+                # a steady flow that came while the previous batch was being applied, so a
+                # batch is not made to wait a second time.
+                gather = due + self.batch_wait - now
+                if gather > 0 and self.spool.pending < self.batch_size:
+                    await _sleep(stop, gather)
                 return not stop.is_set()
             timeout = start - now if due is not None else None
             waiters = [asyncio.ensure_future(e.wait()) for e in (stop, self.spool.arrived)]
@@ -194,6 +211,7 @@ class Applier:
                         state, report, events, created, unseen
                     ),
                     reference=self.reference,
+                    models=self.models,
                 )
             except AkeneoSyncError as exc:
                 self._failed(exc)

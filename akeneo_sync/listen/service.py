@@ -135,8 +135,11 @@ class Listener:
                 )
                 await self.applier.recover()
                 receiver = Receiver(spool, settings.secrets, path=settings.path, health=self.health)
-                with _bound(settings.host, settings.port) as sock:
-                    await self._serve(receiver, sock, stop, on_ready)
+                try:
+                    with _bound(settings.host, settings.port) as sock:
+                        await self._serve(receiver, sock, stop, on_ready)
+                finally:
+                    self.applier.close()
         finally:
             await spool.close()
 
@@ -277,7 +280,9 @@ class _Server(uvicorn.Server):
 def _bound(host: str, port: int) -> Iterator[socket.socket]:
     """The listening socket, bound before the server starts so port 0 gives a known port."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # IPPROTO_TCP, not 0: asyncio turns Nagle off (TCP_NODELAY) only on sockets that say TCP,
+    # and an answer written in two pieces then waited ~40 ms for the delayed ACK of the first.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

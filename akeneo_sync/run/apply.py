@@ -29,6 +29,7 @@ from akeneo_sync import extract
 from akeneo_sync.client import AkeneoClient
 from akeneo_sync.run.changes import ChangeReader, Changes
 from akeneo_sync.run.context import ReadContext, Reference
+from akeneo_sync.run.modelstore import ModelCache
 from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.run.pipeline import NoProgress
 from akeneo_sync.run.reference import light_reference
@@ -61,18 +62,26 @@ async def apply_changes(
     record: Record,
     *,
     reference: Reference | None = None,
+    models: ModelCache | None = None,
     stop: asyncio.Event | None = None,
 ) -> Applied:
     """Fetch and write what ``changes`` names, then commit ``record``'s state with it; raises
     on any failure with nothing of the batch committed (``LockedError`` when another run holds
-    the destination)."""
+    the destination). ``models``: the models earlier batches read, used instead of reading them
+    again unless ``changes`` names them; this batch's reads are added to it."""
     clock, before = time.monotonic(), _requests(client)
     run = RunContext(client, sink, options, NoProgress(), stop or asyncio.Event())
     run.kind = "events"
     ctx = run.session.ctx
     report = run.report
     report.mode = "events"
-    reader = ChangeReader(ctx)
+    known: set[str] = set()
+    read_at = 0.0
+    if models is not None:
+        models.forget(changes.models)
+        known = models.fresh()
+        read_at = models.now()
+    reader = ChangeReader(ctx, known, stored_parents=models is not None)
     async with run:
         wanted = {r.name for r in run.chosen}
         if unfinished_full(run.previous) or not can_run_incrementally(run.previous, wanted):
@@ -81,10 +90,19 @@ async def apply_changes(
             ctx.use_reference(reference)
         else:
             await _read_reference(ctx, run.previous, wanted)
-        run.writer.start()
-        async for batch in reader.read(changes):
-            await run.store(batch)
-        await run.drain()
+        own = ctx.models
+        if models is not None:
+            ctx.models = models.store
+        try:
+            run.writer.start()
+            async for batch in reader.read(changes):
+                await run.store(batch)
+            await run.drain()
+        finally:
+            ctx.models = own  # the session closes its own store, never the cache's
+            if models is not None:
+                # Read from Akeneo whether or not the batch commits.
+                models.remember(reader.models_read, read_at)
         await run.commit(record(run.previous, report, reader.unseen))
     report.requests = _requests(client) - before
     report.media_files = run.media.count if run.media else 0

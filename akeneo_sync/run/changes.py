@@ -10,9 +10,11 @@ fetched *now*, and what is written is Akeneo's current state:
   the products and models showing a moved label are read again (``ctx.relabel``);
 - product models: by code, with the sub models of a root, their chains, and every variant
   product below them (a model's values reach its variants without an event of their own);
-- products: ``uuid IN`` (100 a request) with the run's filters, merged with a model chain
-  read from Akeneo in the same batch, never from the destination (a stored parent may be the
-  one whose event is still on its way).
+- products: ``uuid IN`` (100 a request) with the run's filters, merged with a model chain.
+  Without ``stored_parents`` the chain is read from Akeneo in the same batch; with it (the
+  applier, which keeps a ``ModelCache``), from what an earlier batch read (``known``), else the
+  destination, else Akeneo. A stored or kept parent may be one whose event is still on its
+  way: that event's batch reads the model and all its variants again, so they converge.
 
 An entity the fetch does not find (deleted, or outside the run's filters) is deleted from the
 destination when it holds it, as a sync would; a model's stored sub models and variants go with
@@ -24,12 +26,14 @@ the caller to ask again later.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+import contextlib
+from collections.abc import AsyncGenerator, AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from akeneo_sync import extract
 from akeneo_sync import resources as res
+from akeneo_sync.client import Page
 from akeneo_sync.client.search import Search, chunks, in_, replaced
 from akeneo_sync.errors import NotFoundError
 from akeneo_sync.extract import Doc
@@ -57,12 +61,21 @@ class Changes:
 class ChangeReader:
     """One batch's read: ``async for batch in ChangeReader(ctx).read(changes)``."""
 
-    def __init__(self, ctx: ReadContext) -> None:
+    def __init__(
+        self, ctx: ReadContext, known: Iterable[str] = (), *, stored_parents: bool = False
+    ) -> None:
+        """``known``: models already in ``ctx.models`` as Akeneo has them (read by an earlier
+        batch, and no event named them since): not asked for again. ``stored_parents``: the
+        parents of products come from the destination when it holds them (see
+        ``_stored_parents``), else from Akeneo."""
         self.ctx = ctx
+        self.stored_parents = stored_parents
         self.seen: set[str] = set()
         """Products handed out already (a variant of a changed model named by an event too)."""
-        self.fetched: set[str] = set()
-        """Models asked from Akeneo in this batch: fresh in ``ctx.models``."""
+        self.fetched: set[str] = set(known)
+        """Models asked from Akeneo in this batch, or known: fresh in ``ctx.models``."""
+        self.models_read: dict[str, str | None] = {}
+        """Models this batch read from Akeneo (code -> parent), for the caller to keep."""
         self.unseen: set[str] = set()
 
     def wanted(self, resource: res.Resource) -> bool:
@@ -162,6 +175,7 @@ class ChangeReader:
             found.update((m["code"], m) for m in page)
         self.ctx.models.update(found)
         self.fetched.update(found)
+        self.models_read.update((code, m.get("parent")) for code, m in found.items())
         return found
 
     async def _models_gone(self, gone: set[str], products: set[str]) -> AsyncIterator[Batch]:
@@ -192,20 +206,48 @@ class ChangeReader:
         """The models ``docs`` hang from, from Akeneo (two levels at most), unless this batch
         read them already."""
         missing = {d["parent"] for d in docs if d.get("parent")} - self.fetched
+        if missing and self.stored_parents and self.ctx.stored_models():
+            missing = await self._stored_parents(missing)
         for _ in range(2):
             if not missing:
                 return
             found = await incremental.models_by_code(self.ctx, missing)
             self.fetched |= missing
+            self.models_read.update((m["code"], m.get("parent")) for m in found)
             missing = {m["parent"] for m in found if m.get("parent")} - self.fetched
+
+    async def _stored_parents(self, codes: set[str]) -> set[str]:
+        """The models ``codes`` (and their roots) as the destination holds them; returns those
+        it does not hold, for Akeneo. A stored model is the one Akeneo had when it was last
+        written: by a model event's batch (which also rewrites every variant below it) or by a
+        sync. So it is as current as the events say, like a model an earlier batch read: one
+        whose event is still on its way is read again, with its variants, when it arrives; one
+        whose event was lost, by the next reconciling sync (which also empties the caller's
+        cache). Akeneo is asked for none of them."""
+        ctx, stored = self.ctx, self.ctx.stored
+        assert stored is not None
+        wanted, ask = set(codes), set()
+        for _ in range(2):
+            keys = [(code,) for code in sorted(wanted)]
+            docs = await ctx.call(lambda k=keys: list(stored.get(res.PRODUCT_MODELS, k)))
+            found = {d["code"]: d for d in docs if not d.get("deleted_at")}
+            ctx.models.update_many(found.values())
+            self.fetched |= found.keys()
+            self.models_read.update((code, m.get("parent")) for code, m in found.items())
+            ask |= wanted - found.keys()
+            wanted = {m["parent"] for m in found.values() if m.get("parent")} - self.fetched
+            if not wanted:
+                break
+        return ask | wanted
 
     # -- products ------------------------------------------------------------------------------
     async def _products_by_uuid(self, uuids: set[str], created: set[str]) -> AsyncIterator[Batch]:
         base = self.ctx.options.filters.search(products=True)
-        searches = [replaced(base, in_("uuid", c)) for c in chunks(sorted(uuids))]
         found: set[str] = set()
-        async for batch in self._products(searches, found):
-            yield batch
+        for chunk in chunks(sorted(uuids)):
+            search = replaced(base, in_("uuid", chunk))
+            async for batch in self._products([search], found, expected=len(chunk)):
+                yield batch
         missing = uuids - found - self.seen
         held = await self._held(res.PRODUCTS, missing)
         live = [k for k, doc in held.items() if not doc.get("deleted_at")]
@@ -214,18 +256,34 @@ class ChangeReader:
             yield Batch(res.PRODUCTS, deleted=sorted(live))
 
     async def _products(
-        self, searches: Iterable[Search], found: set[str] | None = None
+        self,
+        searches: Iterable[Search],
+        found: set[str] | None = None,
+        *,
+        expected: int | None = None,
     ) -> AsyncIterator[Batch]:
+        """``expected``: the searches can find that many products at most (a ``uuid IN``
+        list): once they are all there the listing is not followed further, since a full page
+        of 100 has a next link whose page would only be empty (a request per 100 products)."""
         ctx = self.ctx
         filters = ctx.options.filters
-        async for page in extract.search_pages(ctx.client, "products", searches, filters):
-            if found is not None:
-                found.update(p["uuid"] for p in page)
-            fresh = [p for p in page if p["uuid"] not in self.seen]
-            self.seen.update(p["uuid"] for p in fresh)
-            await self._fresh_parents(fresh)
-            if fresh:
-                yield Batch(res.PRODUCTS, [ctx.finish(p) for p in fresh])
+        count = 0
+        pages = cast(
+            AsyncGenerator[Page, None],
+            extract.search_pages(ctx.client, "products", searches, filters),
+        )
+        async with contextlib.aclosing(pages):
+            async for page in pages:
+                count += len(page)
+                if found is not None:
+                    found.update(p["uuid"] for p in page)
+                fresh = [p for p in page if p["uuid"] not in self.seen]
+                self.seen.update(p["uuid"] for p in fresh)
+                await self._fresh_parents(fresh)
+                if fresh:
+                    yield Batch(res.PRODUCTS, [ctx.finish(p) for p in fresh])
+                if expected is not None and count >= expected:
+                    return
 
     async def _relabelled(self) -> AsyncIterator[Batch]:
         """Products and models showing a label that moved (they keep their ``updated``)."""

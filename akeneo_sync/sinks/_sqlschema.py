@@ -19,6 +19,7 @@ Column types differ per dialect only where they must:
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from typing import Any
 
@@ -102,6 +103,14 @@ def index_name(table: str, *columns: str) -> str:
         return name
     digest = hashlib.sha1(name.encode()).hexdigest()[:8]
     return f"{name[:50]}_{digest}_idx"
+
+
+@functools.lru_cache(maxsize=16)
+def shared_layout(prefix: str = "", schema: str | None = None) -> Layout:
+    """One ``Layout`` per prefix and schema in a process: it is never changed once built, and
+    building its tables costs milliseconds that ``listen`` would pay at every batch (it opens
+    the destination each time)."""
+    return Layout(prefix, schema)
 
 
 class Layout:

@@ -40,7 +40,7 @@ from akeneo_sync.resources import PRODUCTS, VALUE_ROW_COLUMNS, Resource, Shape
 from akeneo_sync.sinks import _runlog, _sqllock, mask_url
 from akeneo_sync.sinks._sqlbulk import Prepared, tsv_file, upsert
 from akeneo_sync.sinks._sqlengine import dbapi_error, engine_url, make_engine
-from akeneo_sync.sinks._sqlschema import SCHEMA_VERSION, Layout
+from akeneo_sync.sinks._sqlschema import SCHEMA_VERSION, shared_layout
 from akeneo_sync.sinks._sqlvalues import IN_CHUNK, ValuesTable
 from akeneo_sync.sinks._sqlwriter import BackgroundWriter
 from akeneo_sync.sinks.base import KEEP_RUNS, Doc, Key, Sink, SinkContext, ValueRow
@@ -67,7 +67,7 @@ class SqlSink(Sink):
         self.url = mask_url(url)
         self._engine_url, self.schema = engine_url(url)
         self.dialect = self._engine_url.get_backend_name()
-        self.layout = Layout(table_prefix, self.schema)
+        self.layout = shared_layout(table_prefix, self.schema)
         self._engine: Engine | None = None
         self._conn: Connection | None = None
         self._owner: dict[str, Any] | None = None

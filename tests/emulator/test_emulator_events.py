@@ -32,6 +32,9 @@ class Receiver:
         self.requests: list[tuple[dict[str, str], bytes]] = []
         self.script: list[int] = []
         self.default = 200
+        self.hold = 0.0
+        """Seconds each request is held before its answer."""
+        self.active = self.max_active = 0
         self.lock = threading.Lock()
         outer = self
 
@@ -41,6 +44,11 @@ class Receiver:
                 with outer.lock:
                     outer.requests.append(({k.lower(): v for k, v in self.headers.items()}, body))
                     status = outer.script.pop(0) if outer.script else outer.default
+                    outer.active += 1
+                    outer.max_active = max(outer.max_active, outer.active)
+                time.sleep(outer.hold)
+                with outer.lock:
+                    outer.active -= 1
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
@@ -239,6 +247,19 @@ def test_loss_rate_one_delivers_nothing_and_counts(server, api, ep, receiver) ->
     assert state["lost"] == 3 and state["matched"] == 3
     assert state["pending"] == 0 and state["delivered"] == 0 and state["attempts"] == 0
     assert receiver.requests == []
+
+
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_deliveries_in_flight_at_once(server, api, ep, receiver, concurrency) -> None:
+    receiver.hold = 0.2
+    if concurrency > 1:
+        events_state(server, concurrency=concurrency)
+    subscribe(ep, receiver.url, ["product.updated"])
+    for n in range(8):
+        uuid, _ = a_product(api, n)
+        api.patch(f"/api/rest/v1/products-uuid/{uuid}", json={"enabled": False})
+    wait_for(lambda: events_state(server)["delivered"] == 8)
+    assert receiver.max_active == concurrency
 
 
 def test_duplicates_carry_the_same_id_and_bytes(server, api, ep, receiver) -> None:

@@ -43,7 +43,15 @@ def test_a_rewritten_model_is_not_served_stale_from_the_cache() -> None:
 
 def test_close_removes_its_files() -> None:
     store = ModelStore()
-    directory = store._dir
     store.update_many([model("a")])
+    directory = store._dir
+    assert directory is not None and os.path.exists(directory)
     store.close()
     assert not os.path.exists(directory)
+
+
+def test_a_store_never_used_makes_no_file() -> None:
+    store = ModelStore()
+    assert "a" not in store and len(store) == 0 and list(store) == []
+    assert store._dir is None
+    store.close()
