@@ -44,9 +44,9 @@ async def read_products(
     started = ctx.marks.queried["products"].isoformat()
     await full.models()
     reached: dict[str, str | None] | None = None
-    async for part, page in full.products():
+    async for name, page in full.products():
         if reached is None:  # every part, named once planned
             reached = dict(full.positions)
-        reached[part.name] = page.next_url
+        reached[name] = page.next_url
         position = {"positions": dict(reached), "started": started}
         yield Batch(res.PRODUCTS, [ctx.finish(p) for p in page], position=position)

@@ -7,9 +7,10 @@ first answer from Akeneo, while the reference data is still being read, and goes
 background while the caller writes what came before:
 
 - model pages go into the model store; ``models()`` waits until every one is there;
-- product pages wait in a short queue until ``products()`` takes them, which starts once the
-  reference data and every model are in (a variant is merged with its models): the queue holds
-  a few pages, so memory stays flat, and its cursors keep reading meanwhile.
+- product pages wait in a queue until ``products()`` takes them, which starts once the reference
+  data and every model are in (a variant is merged with its models) and the caller has written
+  what came before: a few pages in memory, and until the caller takes its first one, a few
+  hundred more in a temporary file, so the cursors keep reading meanwhile (``PageQueue``).
 
 A product part resumed from a checkpoint goes on from its next page; the parts themselves are
 rebuilt from the checkpoint's names (``plan.from_names``), so the split is the one of the
@@ -20,10 +21,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import tempfile
 import time
+from collections import deque
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
-from typing import Any, Protocol
+from typing import IO, Any, Protocol
+
+import orjson
 
 from akeneo_sync import plan
 from akeneo_sync.client import AkeneoClient, Page
@@ -35,7 +41,10 @@ from akeneo_sync.run.state import Marks
 log = logging.getLogger("akeneo_sync")
 
 QUEUED_PAGES = 16
-"""Product pages read ahead of the caller (a few MB)."""
+"""Product pages read ahead of the caller, in memory (a few MB)."""
+SPILLED_PAGES = 500
+"""More of them, before the caller takes its first, in a temporary file (about 200 MB at most):
+what 4 slots read in 50 s at 0.4 s a page, while the caller writes the models."""
 
 _MODELS, _PRODUCTS = 0, 1
 
@@ -76,9 +85,7 @@ class FullRead:
             name: asyncio.get_running_loop().create_future()
             for name in ("product_models", "products")
         }
-        self.pages: asyncio.Queue[tuple[plan.Partition, Page] | None] = asyncio.Queue(QUEUED_PAGES)
-        self.waited = 0.0
-        """Seconds product cursors waited for the caller to take a page (slots left idle)."""
+        self.pages = PageQueue(QUEUED_PAGES, SPILLED_PAGES)
         self.task = asyncio.create_task(self._run())
 
     def want_products(self, positions: Mapping[str, str | None] | None = None) -> None:
@@ -92,6 +99,7 @@ class FullRead:
         self.task.cancel()
         if self.task.done() and not self.task.cancelled():
             self.task.exception()  # retrieved: the caller saw it, or failed before
+        self.pages.close()
 
     async def total(self, resource: str) -> int | None:
         return await self._until(self.totals[resource])
@@ -100,8 +108,8 @@ class FullRead:
         """Every model in the store."""
         await self._until(asyncio.ensure_future(self.models_done.wait()))
 
-    async def products(self) -> AsyncIterator[tuple[plan.Partition, Page]]:
-        """Product pages as the cursors read them, each with its part."""
+    async def products(self) -> AsyncIterator[tuple[str, Page]]:
+        """Product pages as the cursors read them, each with its part's name."""
         while (item := await self._until(asyncio.ensure_future(self.pages.get()))) is not None:
             yield item
 
@@ -210,7 +218,7 @@ class FullRead:
             self.models_done.set()  # stopped early too: whoever waits goes on with what is in
             stopper.cancel()
             planner.cancel()
-            log.debug("product cursors waited %.1f s for pages to be taken", self.waited)
+            log.debug("product cursors waited %.1f s for pages to be taken", self.pages.waited)
         await self.pages.put(None)
 
     async def _read(self, part: plan.Partition, resource: str, filters: Filters) -> None:
@@ -220,11 +228,75 @@ class FullRead:
         ):
             if resource == "product_models":
                 ctx.models.update_many(page)
-            elif self.pages.full():
-                began = time.monotonic()
-                await self.pages.put((part, page))
-                self.waited += time.monotonic() - began
             else:
-                self.pages.put_nowait((part, page))
+                await self.pages.put((part.name, page))
             if ctx.stop.is_set():
                 return
+
+
+class PageQueue:
+    """Product pages on their way to the caller, in the order read: ``memory`` of them held as
+    they are; before the caller takes its first, up to ``spill`` more written to a temporary
+    file (orjson), read back in turn. Past that, ``put`` waits (``waited``: for how long)."""
+
+    def __init__(self, memory: int, spill: int) -> None:
+        self.memory, self.spill = memory, spill
+        self.waited = 0.0
+        """Seconds product cursors waited for the caller to take a page (slots left idle)."""
+        self._held: deque[tuple[str, Page] | None] = deque()
+        self._spilled: deque[tuple[int, int]] = deque()  # offset, length in the file
+        self._file: IO[bytes] | None = None
+        self._end = 0
+        self._taken = False
+        self._changed = asyncio.Condition()
+
+    async def put(self, item: tuple[str, Page] | None) -> None:
+        async with self._changed:
+            if not self._fits():
+                began = time.monotonic()
+                await self._changed.wait_for(self._fits)
+                self.waited += time.monotonic() - began
+            if not self._spilled and len(self._held) < self.memory:
+                self._held.append(item)
+            else:
+                self._write(item)
+            self._changed.notify_all()
+
+    async def get(self) -> tuple[str, Page] | None:
+        async with self._changed:
+            await self._changed.wait_for(lambda: bool(self._held or self._spilled))
+            self._taken = True
+            item = self._held.popleft() if self._held else self._read()
+            self._changed.notify_all()
+            return item
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+
+    def _fits(self) -> bool:
+        if not self._spilled and len(self._held) < self.memory:
+            return True
+        return not self._taken and len(self._spilled) < self.spill
+
+    def _write(self, item: tuple[str, Page] | None) -> None:
+        if self._file is None:
+            # Closed by ``close``; the file has no name, so nothing is left behind either way.
+            self._file = tempfile.TemporaryFile(prefix="akeneo-sync-pages-")  # noqa: SIM115
+        data = orjson.dumps(None if item is None else (item[0], item[1].next_url, item[1]))
+        os.pwrite(self._file.fileno(), data, self._end)
+        self._spilled.append((self._end, len(data)))
+        self._end += len(data)
+
+    def _read(self) -> tuple[str, Page] | None:
+        assert self._file is not None
+        offset, length = self._spilled.popleft()
+        found = orjson.loads(os.pread(self._file.fileno(), length, offset))
+        if not self._spilled:
+            self._end = 0  # the file is empty again: rewritten from the start
+        if found is None:
+            return None
+        name, next_url, items = found
+        page = Page(items)
+        page.next_url = next_url
+        return name, page
