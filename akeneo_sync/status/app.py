@@ -69,7 +69,7 @@ def bound(host: str, port: int) -> Iterator[socket.socket]:
     """The listening socket, bound before the server starts: port 0 gives a known port, and a
     port in use fails at once with one line."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)  # Nagle off, as listen
     try:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
