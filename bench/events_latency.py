@@ -23,6 +23,7 @@ import os
 import platform
 import random
 import resource
+import shutil
 import socket
 import sqlite3
 import statistics
@@ -221,6 +222,9 @@ def main() -> None:
     parser.add_argument("--loss", type=float, default=0.01)
     parser.add_argument("--pool", type=int, default=5000, help="products the load edits")
     parser.add_argument(
+        "--keep", action="store_true", help="keep the work directory (databases, spool)"
+    )
+    parser.add_argument(
         "--no-polled",
         action="store_true",
         help="skip the comparison with sync --every 1m (one light sync per rate)",
@@ -364,6 +368,10 @@ def main() -> None:
         for proc in reversed(procs):
             proc.terminate()
             proc.wait(timeout=60)
+        if args.keep:
+            print(f"work directory kept: {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)  # gigabytes at 100,000 products
 
 
 def start_listen(db: Path, port: int, secrets: Path, url: str) -> subprocess.Popen[bytes]:
