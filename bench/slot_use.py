@@ -45,6 +45,7 @@ SEED_SCRIPT = (
     Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "seed_style_export.py"
 )
 CREDENTIALS = ["demo", "demo-secret", "demo", "demo"]
+FLAGS = ["--client-id", "--client-secret", "--username", "--password"]
 
 
 def free_port() -> int:
@@ -197,14 +198,7 @@ def main() -> None:
                 "en_US",
                 "--url",
                 url,
-                "--client-id",
-                "demo",
-                "--client-secret",
-                "demo-secret",
-                "--username",
-                "demo",
-                "--password",
-                "demo",
+                *(part for pair in zip(FLAGS, CREDENTIALS, strict=True) for part in pair),
                 "--quiet",
                 *shlex.split(args.extra),
             ]
