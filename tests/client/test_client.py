@@ -128,7 +128,9 @@ def test_wrong_credentials_say_so(server: EmulatorServer) -> None:
     [
         {"error_rate": 0.3},
         {"drop_rate": 0.2},
-        {"max_concurrency": 1, "latency_ms": 20},
+        # Answers slow enough that the three listings' requests overlap (429s for sure); without
+        # Retry-After the backoff alone must get through: shorter answers.
+        {"max_concurrency": 1, "latency_ms": 100},
         {"max_concurrency": 1, "latency_ms": 20, "retry_after": False},
     ],
     ids=["5xx", "dropped", "429", "429-without-retry-after"],
