@@ -30,16 +30,16 @@ import platform
 import re
 import shlex
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
+
+from emulated import start_emulator
 
 PG = "postgresql://postgres@127.0.0.1:5432/test"
 DESTINATIONS = ("sqlite", "postgresql", "jsonl", "parquet", "fetch", "null")
@@ -130,25 +130,10 @@ print(json.dumps({
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_emulator(products: int) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
-    args = [sys.executable, "-m", "akeneo_sync", "emulator", "--port", str(port)]
-    args += ["--products", str(products), "--latency-ms", "0"]
-    emulator = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert emulator.stdout is not None
-    for line in emulator.stdout:
-        if re.search(r"base URL", line):
-            break
-    # Keep draining its output so it never blocks on a full pipe.
-    threading.Thread(target=emulator.stdout.read, daemon=True).start()
+def start_cpu_emulator(products: int) -> tuple[subprocess.Popen[str], str]:
+    emulator, url = start_emulator(["--products", str(products), "--latency-ms", "0"])
     time.sleep(0.5)
-    return emulator, f"http://127.0.0.1:{port}"
+    return emulator, url
 
 
 def target(dest: str, work: Path) -> tuple[str, dict[str, Any]]:
@@ -276,7 +261,7 @@ def main() -> None:
     extra = {"values_table": False} if args.no_values_table else {}
     print("command:", shlex.join([Path(sys.executable).name, *sys.argv]))
     print("machine:", machine())
-    emulator, url = start_emulator(args.products)
+    emulator, url = start_cpu_emulator(args.products)
     rows = []
     try:
         for dest in dests:

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,7 @@ import time
 from urllib.parse import quote
 
 import httpx
+from emulated import free_port
 
 
 def rss_mb(pid: int) -> tuple[float, float]:
@@ -36,12 +36,6 @@ def rss_mb(pid: int) -> tuple[float, float]:
                 key, val = line.split(":")
                 values[key] = int(val.split()[0]) / 1024
     return values["VmRSS"], values["VmHWM"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def timed_pages(client: httpx.Client, url: str, pages: int) -> tuple[list[float], str | None]:

@@ -24,7 +24,6 @@ import platform
 import random
 import resource
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -35,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from emulated import free_port
 
 CLI = [sys.executable, "-m", "akeneo_sync"]
 CREDS = [
@@ -56,12 +56,6 @@ def cpu_seconds(pid: int | None = None) -> float:
         return usage.ru_utime + usage.ru_stime
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_for(check: Any, timeout: float, what: str) -> Any:

@@ -12,12 +12,13 @@ import argparse
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from emulated import free_port
 
 CHILD = r"""
 import asyncio, json, sys, time
@@ -42,12 +43,6 @@ print(json.dumps({
                                   if l.startswith("VmHWM")).split()[1]) / 1024, 1),
 }))
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def run(size: int, latency_ms: float, dest: str) -> dict[str, float]:

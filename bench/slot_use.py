@@ -28,9 +28,7 @@ import itertools
 import math
 import os
 import platform
-import re
 import shlex
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,30 +38,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from emulated import start_emulator
 
 SEED_SCRIPT = (
     Path(__file__).resolve().parents[1] / ".." / "shared" / "bench" / "seed_style_export.py"
 )
 CREDENTIALS = ["demo", "demo-secret", "demo", "demo"]
 FLAGS = ["--client-id", "--client-secret", "--username", "--password"]
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def start_emulator(args: list[str]) -> tuple[subprocess.Popen[str], str]:
-    port = free_port()
-    cmd = [sys.executable, "-m", "akeneo_sync", "emulator", "--port", str(port), *args]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        if re.search(r"base URL", line):
-            break
-    threading.Thread(target=proc.stdout.read, daemon=True).start()  # never block on a full pipe
-    return proc, f"http://127.0.0.1:{port}"
 
 
 def stats(url: str) -> dict[str, Any]:
