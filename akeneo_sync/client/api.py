@@ -134,12 +134,13 @@ class AkeneoClient:
         return _documents(pages, spec.parent_field, parent)
 
     async def count(self, resource: str, search: Search | None = None, **params: Any) -> int | None:
-        """``items_count`` of a listing (one request, one item), or None if it does not count."""
+        """``items_count`` of a listing (one request, one item), or None if it does not count.
+        Urgent (``Slots``): a plan's next probes, or a progress bar, wait for it."""
         spec = endpoint(resource)
         if not spec.countable:
             return None
         query = {"limit": 1, "with_count": "true", **_encode({"search": search, **params})}
-        body = await self.http.get_json(API + spec.path, params=query)
+        body = await self.http.get_json(API + spec.path, params=query, urgent=True)
         count = body.get("items_count") if isinstance(body, dict) else None
         return int(count) if count is not None else None
 

@@ -1,13 +1,13 @@
 """The HTTP core: one keep-alive connection pool, bounded concurrency, retries.
 
 Every request goes through ``AkeneoHttp._retrying``. It waits for one of ``concurrency`` slots
-(Akeneo SaaS allows 4 calls in flight per connection), sends, and classifies the answer
-(``answers.py``, the same rules for the token endpoint, whose calls happen inside the request's
-auth flow): 2xx is returned, decoded inside the attempt so a JSON body cut short is retried like a
-broken connection; transient statuses (408, 429, 500, 502, 503, 504) and broken connections are
-retried with jittered exponential backoff, honouring ``Retry-After``; anything else raises at
-once an error that says what failed and where. A slot is never held while backing off, so a
-throttled request does not starve the others.
+(Akeneo SaaS allows 4 calls in flight per connection; ``Slots``: urgent requests first), sends,
+and classifies the answer (``answers.py``, the same rules for the token endpoint, whose calls
+happen inside the request's auth flow): 2xx is returned, decoded inside the attempt so a JSON
+body cut short is retried like a broken connection; transient statuses (408, 429, 500, 502, 503,
+504) and broken connections are retried with jittered exponential backoff, honouring
+``Retry-After``; anything else raises at once an error that says what failed and where. A slot
+is never held while backing off, so a throttled request does not starve the others.
 """
 
 from __future__ import annotations
@@ -16,7 +16,9 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections import deque
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +55,49 @@ class _Retry(RetryableError):
         self.error = error
 
 
+class Slots:
+    """``n`` request slots, handed out in order of asking, urgent requests before the others.
+
+    Urgent ones are those every later request waits for: the ``with_count`` probes that split
+    the product listing into parts. Behind a queue of reference listings, each of their
+    rounds would wait for the whole queue while the slots run out of other work."""
+
+    def __init__(self, n: int) -> None:
+        self._free = n
+        self._waiting: tuple[deque[asyncio.Future[None]], ...] = (deque(), deque())
+
+    @asynccontextmanager
+    async def take(self, urgent: bool = False) -> AsyncIterator[None]:
+        if self._free and not any(self._waiting):
+            self._free -= 1
+        else:
+            queue = self._waiting[0 if urgent else 1]
+            turn = asyncio.get_running_loop().create_future()
+            queue.append(turn)
+            try:
+                await turn
+            except asyncio.CancelledError:
+                if turn.cancelled():
+                    with suppress(ValueError):  # unless ``_release`` skipped it already
+                        queue.remove(turn)
+                else:
+                    self._release()  # handed a slot as it was cancelled: pass it on
+                raise
+        try:
+            yield
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        for queue in self._waiting:
+            while queue:
+                turn = queue.popleft()
+                if not turn.done():  # its waiter was cancelled
+                    turn.set_result(None)
+                    return
+        self._free += 1
+
+
 class AkeneoHttp:
     def __init__(
         self,
@@ -70,7 +115,7 @@ class AkeneoHttp:
         self.retry = retry or RetryPolicy()
         self.stats = HttpStats()
         self._refused: str = getattr(auth, "refused", "the credentials were refused")
-        self._slots = asyncio.Semaphore(concurrency)
+        self._slots = Slots(concurrency)
         self._connected = False
         self._http = httpx.AsyncClient(
             auth=auth,
@@ -87,8 +132,11 @@ class AkeneoHttp:
     def url(self, path: str) -> str:
         return path if "://" in path else f"{self.base_url}{path}"
 
-    async def get_json(self, path: str, params: dict[str, Any] | None = None) -> Any:
-        return await self._retrying("GET", path, params=params, decode=True)
+    async def get_json(
+        self, path: str, params: dict[str, Any] | None = None, *, urgent: bool = False
+    ) -> Any:
+        """``urgent``: served before the requests waiting for a slot (``Slots``)."""
+        return await self._retrying("GET", path, params=params, decode=True, urgent=urgent)
 
     async def send(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response: httpx.Response = await self._retrying(method, path, **kwargs)
@@ -133,10 +181,11 @@ class AkeneoHttp:
         url: str,
         stream_to: Callable[[bytes], object] | None = None,
         decode: bool = False,
+        urgent: bool = False,
         **kwargs: Any,
     ) -> Any:
         started = time.perf_counter()
-        async with self._slots:
+        async with self._slots.take(urgent):
             try:
                 if stream_to is None:
                     response = await self._http.request(method, url, **kwargs)

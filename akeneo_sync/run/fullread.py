@@ -20,6 +20,7 @@ interrupted run.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import os
 import tempfile
@@ -46,7 +47,7 @@ SPILLED_PAGES = 500
 """More of them, before the caller takes its first, in a temporary file (about 200 MB at most):
 what 4 slots read in 50 s at 0.4 s a page, while the caller writes the models."""
 
-_MODELS, _PRODUCTS = 0, 1
+_MODELS, _PRODUCTS, _END = 0, 1, 2
 
 
 class ReadContext(Protocol):
@@ -122,7 +123,9 @@ class FullRead:
             self.task.result()  # raises the read's error (or CancelledError)
         return await waiter  # the read ended well: what it left is there
 
-    async def _plan(self, resource: str, filters: Filters, scope: str | None) -> list[Any]:
+    async def _plan(
+        self, resource: str, filters: Filters, scope: str | None
+    ) -> list[plan.Partition]:
         base = filters.search(products=resource == "products")
         client = self.ctx.client
         total = await client.count(resource, base, scope=scope)
@@ -139,9 +142,9 @@ class FullRead:
             per_slot=2 if products else 1,
             tail=products,
         )
-        return [(_PRODUCTS if products else _MODELS, part) for part in parts]
+        return parts
 
-    def _resumed(self, filters: Filters) -> list[Any] | None:
+    def _resumed(self, filters: Filters) -> list[plan.Partition] | None:
         """The checkpoint's parts not done yet, each from its next page."""
         parts = plan.from_names(filters.search(products=True), self.positions)
         if parts is None:
@@ -150,12 +153,12 @@ class FullRead:
         self.totals["products"].set_result(None)
         reached = self.positions  # "": not started; None: done
         return [
-            (_PRODUCTS, replace(p, start_url=reached[p.name] or None))
+            replace(p, start_url=reached[p.name] or None)
             for p in parts
             if reached[p.name] is not None
         ]
 
-    async def _product_parts(self) -> list[Any]:
+    async def _product_parts(self) -> list[plan.Partition]:
         await self._wanted.wait()
         filters = self.ctx.options.filters
         self.ctx.marks.mark("products")
@@ -163,7 +166,7 @@ class FullRead:
         if parts is None:
             parts = await self._plan("products", filters, filters.channel)
             # Every part named before its first page: a checkpoint rebuilds them all.
-            self.positions = {p.name: "" for _, p in parts}
+            self.positions = {p.name: "" for p in parts}
         return parts
 
     async def _run(self) -> None:
@@ -171,24 +174,36 @@ class FullRead:
         await ctx.reached()
         models = model_filters(ctx)
         workers = ctx.client.concurrency
-        jobs: asyncio.Queue[tuple[int, plan.Partition] | None] = asyncio.Queue()
-        ctx.marks.mark("product_models")  # what changes from here on, the next run reads
-        model_parts = await self._plan("product_models", models, None)
-        left = {"models": len(model_parts)}
-        for job in model_parts:
-            jobs.put_nowait(job)
-        if not model_parts:
-            self.models_done.set()
+        # Model parts first (variants wait for them), then product parts, each in plan order;
+        # the end of the work last, one for each cursor.
+        jobs: asyncio.PriorityQueue[tuple[int, int, plan.Partition | None]]
+        jobs = asyncio.PriorityQueue()
+        order = itertools.count()
+        left = {"models": 0}
+
+        def queue(kind: int, parts: list[plan.Partition]) -> None:
+            for part in parts:
+                jobs.put_nowait((kind, next(order), part))
 
         def end() -> None:
             for _ in range(workers):
-                jobs.put_nowait(None)
+                jobs.put_nowait((_END, next(order), None))
+
+        async def plan_models() -> None:
+            ctx.marks.mark("product_models")  # what changes from here on, the next run reads
+            parts = await self._plan("product_models", models, None)
+            left["models"] = len(parts)
+            queue(_MODELS, parts)
+            if not parts:
+                self.models_done.set()
 
         async def plan_products() -> None:
-            # Planned while the model parts are read; queued behind them.
+            # Planned beside the models, queued once the model parts are: a cursor must not
+            # start a product part while models are left to plan (its pages wait for them).
             try:
-                for job in await self._product_parts():
-                    jobs.put_nowait(job)
+                parts = await self._product_parts()
+                await planning[0]
+                queue(_PRODUCTS, parts)
             finally:
                 end()
 
@@ -197,8 +212,10 @@ class FullRead:
             end()
 
         async def cursor() -> None:
-            while (job := await jobs.get()) is not None and not ctx.stop.is_set():
-                kind, part = job
+            while not ctx.stop.is_set():
+                kind, _, part = await jobs.get()
+                if part is None or ctx.stop.is_set():
+                    return
                 if kind == _MODELS:
                     await self._read(part, "product_models", models)
                     left["models"] -= 1
@@ -208,16 +225,19 @@ class FullRead:
                     await self._read(part, "products", ctx.options.filters)
 
         # Until products are wanted, the cursors wait for them once the models are read.
-        planner = asyncio.ensure_future(plan_products())
+        planning = [asyncio.ensure_future(plan_models())]
+        planning.append(asyncio.ensure_future(plan_products()))
         stopper = asyncio.ensure_future(on_stop())
         try:
             await asyncio.gather(*(cursor() for _ in range(workers)))
-            if planner.done():
-                planner.result()  # raises why the products could not be planned
+            for task in planning:
+                if task.done():
+                    task.result()  # raises why the models or products could not be planned
         finally:
             self.models_done.set()  # stopped early too: whoever waits goes on with what is in
             stopper.cancel()
-            planner.cancel()
+            for task in planning:
+                task.cancel()
             log.debug("product cursors waited %.1f s for pages to be taken", self.pages.waited)
         await self.pages.put(None)
 

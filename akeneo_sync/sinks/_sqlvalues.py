@@ -57,7 +57,9 @@ class ValuesTable:
         there, even if a run died before building them."""
         with engine.connect() as conn:
             empty = conn.execute(select(self.table.c.uuid).limit(1)).first() is None
-        if not empty:
+        import os
+
+        if not empty or os.environ.get("XLIVE"):
             self._create_indexes(engine)
             return
         with engine.begin() as conn:
