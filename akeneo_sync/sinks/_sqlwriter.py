@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections.abc import Callable
 
 Job = Callable[[], None]
@@ -21,6 +22,7 @@ class BackgroundWriter:
     def __init__(self, name: str, depth: int = 2) -> None:
         self._jobs: queue.Queue[Job | None] = queue.Queue(maxsize=depth)
         self._error: BaseException | None = None
+        self._waited: tuple[float | None, float] = (None, 0.0)  # waiting since, waited before
         self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
@@ -43,13 +45,22 @@ class BackgroundWriter:
         self._jobs.put(None)
         self._thread.join()
 
+    @property
+    def idle(self) -> float:
+        """Seconds the thread waited for a job so far: whether the database has time to spare."""
+        since, waited = self._waited
+        return waited + (time.perf_counter() - since if since is not None else 0.0)
+
     def raise_error(self) -> None:
         if self._error is not None:
             raise self._error
 
     def _run(self) -> None:
         while True:
+            self._waited = (time.perf_counter(), self._waited[1])
             job = self._jobs.get()
+            since, waited = self._waited
+            self._waited = (None, waited + time.perf_counter() - (since or 0.0))
             try:
                 if job is None:
                     return

@@ -21,7 +21,10 @@ with the statement that removes it, since we cannot tell whether that run is sti
 
 from __future__ import annotations
 
+import functools
+import logging
 import os
+import time
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -47,7 +50,10 @@ from akeneo_sync.sinks.base import KEEP_RUNS, Doc, Key, Sink, SinkContext, Value
 
 # ``_akeneo_sync_meta`` names: the schema version, and whether products have their rows.
 _VERSION = "schema_version"
+log = logging.getLogger("akeneo_sync")
 _VALUES = "values_table"
+EARLY_INDEX_WINDOW = 5.0
+"""Seconds of products over which the database's spare time is judged (``_index_early``)."""
 
 
 def _dumps(obj: Any) -> str:
@@ -79,6 +85,7 @@ class SqlSink(Sink):
         self._with_values = True
         self._values_flag: str | None = None  # to record with the next state
         self._refill = False  # products stored without rows: a full run must fill the table
+        self._window: tuple[float, float] | None = None  # since, writer's idle: _index_early
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -156,7 +163,26 @@ class SqlSink(Sink):
                 if load_file:
                     os.unlink(load_file)
 
-        self._writer_thread().submit(store)
+        writer = self._writer_thread()
+        if values is not None and self.values.can_build:
+            self._index_early(conn, writer)
+        writer.submit(store)
+
+    def _index_early(self, conn: Connection, writer: BackgroundWriter) -> None:
+        """The ``product_values`` indexes built now, if the database waited for rows half the
+        time over the last ``EARLY_INDEX_WINDOW`` seconds of products (``_sqlvalues``)."""
+        now = time.perf_counter()
+        if self._window is None:
+            self._window = (now, writer.idle)
+            return
+        since, idle = self._window
+        if now - since < EARLY_INDEX_WINDOW:
+            return
+        self._window = (now, writer.idle)
+        spare = (writer.idle - idle) / (now - since)
+        if spare >= 0.5:
+            log.debug("product_values indexes built now: the database waited %.0f%%", spare * 100)
+            writer.submit(functools.partial(self.values.build, conn))
 
     def delete(self, resource: Resource, keys: Sequence[Key], *, soft: bool = True) -> None:
         if not keys:

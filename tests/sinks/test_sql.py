@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import socket
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 
 from akeneo_sync import resources as R
 from akeneo_sync.errors import LockedError, MissingDependencyError, SinkError
-from akeneo_sync.sinks import mask_url, open_sink
+from akeneo_sync.sinks import mask_url, open_sink, sql
 from akeneo_sync.sinks.base import SinkContext
 from akeneo_sync.sinks.sql import SqlSink
 
@@ -361,6 +362,44 @@ def test_a_product_written_twice_into_a_fresh_table_keeps_one_set_of_rows(
         u=products[0]["uuid"],
     )
     assert names == [(f"renamed {products[0]['uuid'][-2:]}",)]
+
+
+def test_indexes_are_built_while_the_database_waits_for_rows(
+    url: str, engine: sa.Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An export that waits on Akeneo has its product_values indexes built early, in the open
+    transaction, not after the last product; rows written after that replace old ones."""
+    monkeypatch.setattr(sql, "EARLY_INDEX_WINDOW", 0.05)
+    products = catalog_docs.catalog()["products"]
+    renamed = catalog_docs.changed({"products": products[:1]})["products"]
+    sink = open_sink(url)
+    sink.open(_context())
+    catalog_docs.write(sink, R.PRODUCTS, products[:2])
+    time.sleep(0.2)  # the database has nothing to do
+    catalog_docs.write(sink, R.PRODUCTS, products[2:])
+    catalog_docs.write(sink, R.PRODUCTS, renamed)  # seen again: its old rows must go
+    sink.commit({"cursor": "c1"})
+    names = {i["name"] for i in sa.inspect(engine).get_indexes("product_values")}
+    every = {
+        "product_values_uuid_idx",
+        "product_values_attribute_number_value_idx",
+        "product_values_attribute_text_value_idx",
+    }
+    # MySQL's CREATE INDEX would commit the open transaction: its indexes wait for close.
+    assert names == ({"product_values_uuid_idx"} if "mysql" in url else every)
+    sink.close(True)
+    assert {i["name"] for i in sa.inspect(engine).get_indexes("product_values")} == every
+    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
+    clean = open_sink(clean_url)
+    clean.open(_context())
+    catalog_docs.write(clean, R.PRODUCTS, renamed + products[1:])
+    clean.commit({"cursor": "c1"})
+    clean.close(True)
+    clean_engine = sa.create_engine(clean_url)
+    try:
+        assert _value_uuids(engine) == _value_uuids(clean_engine)
+    finally:
+        clean_engine.dispose()
 
 
 def test_without_the_values_table(url: str, engine: sa.Engine) -> None:
