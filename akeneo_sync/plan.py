@@ -9,10 +9,10 @@ products are edited; documents created during the read fall in the last part (op
 a range of it is sized by a ``with_count`` probe (one request, one item).
 
 ``plan`` bisects the time line until every range holds at most half a slot's share of the
-listing, then halves the smallest ranges until one part a slot holds an eighth of that at most,
-to be read last. On an evenly spread catalog that is about 20 probes for 20 parts, whatever its
-size. Parts are
-named after their range, so a resumed read rebuilds the same parts from its checkpoint
+listing, then halves the smallest ranges until one part a slot holds an eighth of that, and
+``TAIL_PAGES`` pages, at most, to be read last: the cursors end within a few pages of each
+other. On an evenly spread catalog that is about 25 probes for 20 parts, whatever its size.
+Parts are named after their range, so a resumed read rebuilds the same parts from its checkpoint
 (``from_names``).
 """
 
@@ -31,6 +31,8 @@ PAGE = 100
 FLOOR = datetime(2010, 1, 1)
 """Before any Akeneo PIM: the time line bisected starts here (the first part is open anyway)."""
 PREFIX = "created "
+TAIL_PAGES = 4
+"""Pages of the small parts read last, at most (whatever the catalog's size)."""
 
 
 @dataclass(frozen=True)
@@ -132,9 +134,10 @@ async def plan(
 
     ranges = await bisect(_Range(None, None, total))
     if tail:
-        # Halve the smallest ranges until ``slots`` of them hold an eighth of the rest at most:
-        # read last, they end together, whichever cursor started its last part late.
-        small = max(PAGE, target // 8)
+        # Halve the smallest ranges until ``slots`` of them hold an eighth of the rest and a few
+        # pages at most: read last, they end together, whichever cursor started its last part
+        # late.
+        small = max(PAGE, min(target // 8, TAIL_PAGES * PAGE))
         while (missing := slots - sum(1 for r in ranges if 0 < r.count <= small)) > 0:
             bigger = sorted(
                 (r for r in ranges if r.count > small and r.splittable(now)), key=lambda r: r.count

@@ -64,10 +64,11 @@ def test_parts_cover_the_listing_once_largest_first_small_ones_last(
     assert sizes == [p.size for p in parts]  # the probes counted right
     assert sizes == sorted(sizes, reverse=True)
     # No part holds more than a page or half a slot's share; the last four hold an
-    # eighth of that at most.
+    # eighth of that, and a few pages, at most.
     target = max(plan.PAGE, -(-len(everything) // 8))
     assert max(sizes) <= target
-    assert all(0 < s <= max(plan.PAGE, target // 8) for s in sizes[-4:])
+    small = max(plan.PAGE, min(target // 8, plan.TAIL_PAGES * plan.PAGE))
+    assert all(0 < s <= small for s in sizes[-4:])
     assert len(parts) >= 8
 
 
