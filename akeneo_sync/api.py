@@ -24,6 +24,7 @@ import httpx
 
 from akeneo_sync.client import AkeneoClient
 from akeneo_sync.errors import AkeneoSyncError, ConfigError, LockedError
+from akeneo_sync.extract import Doc, collect
 from akeneo_sync.run import runner
 from akeneo_sync.run.options import ExportOptions, Report
 from akeneo_sync.run.pipeline import Progress
@@ -63,9 +64,16 @@ async def run_async(
     fresh = fresh_target(destination)
     try:
         async with connection.client(concurrency=concurrency, transport=transport) as client:
-            await check_options(client, options)
+            known = await check_options(client, options)
             return await runner.execute(
-                client, sink, options, progress, stop, incremental=incremental, kind=kind
+                client,
+                sink,
+                options,
+                progress,
+                stop,
+                incremental=incremental,
+                kind=kind,
+                known=known,
             )
     except LockedError:
         raise  # the destination is another run's, which may not have committed yet
@@ -124,15 +132,22 @@ def open_destination(
     return sink
 
 
-async def check_options(client: AkeneoClient, options: ExportOptions) -> None:
+async def check_options(client: AkeneoClient, options: ExportOptions) -> dict[str, list[Doc]]:
     """Options that only the PIM can validate, checked before the destination is touched: a
     wrong locale would otherwise give a whole export of null labels, or fail at the products,
-    after everything else was read. One small listing each, read again by the run."""
+    after everything else was read. One small listing each, which the run's reference data
+    takes as read (returned by name)."""
     filters = options.filters
     wanted = [("--labels", options.labels)] if options.labels else []
     wanted += [("--locales", code) for code in filters.locales or ()]
+    read: dict[str, list[Doc]] = {}
+
+    async def codes(resource: str) -> dict[str, Doc]:
+        read[resource] = await collect(client.pages(resource))
+        return {str(doc["code"]): doc for doc in read[resource]}
+
     if wanted:
-        locales = await _codes(client, "locales")
+        locales = await codes("locales")
         enabled = sorted(code for code, locale in locales.items() if locale.get("enabled"))
         for flag, code in wanted:
             if code not in enabled:
@@ -141,16 +156,13 @@ async def check_options(client: AkeneoClient, options: ExportOptions) -> None:
                 )
                 raise ConfigError(f"{flag} {code} {state}; enabled locales: {', '.join(enabled)}")
     if filters.channel:
-        channels = await _codes(client, "channels")
+        channels = await codes("channels")
         if filters.channel not in channels:
             raise ConfigError(
                 f"--channel {filters.channel} is not a channel of this PIM; channels: "
                 f"{', '.join(sorted(channels))}"
             )
-
-
-async def _codes(client: AkeneoClient, resource: str) -> dict[str, dict[str, Any]]:
-    return {str(doc["code"]): doc async for page in client.pages(resource) for doc in page}
+    return read
 
 
 def export(

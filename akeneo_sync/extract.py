@@ -99,16 +99,24 @@ async def collect(pages: AsyncIterator[list[Doc]]) -> list[Doc]:
 
 
 async def read_reference(
-    client: AkeneoClient, answered: asyncio.Event | None = None
+    client: AkeneoClient,
+    answered: asyncio.Event | None = None,
+    known: Mapping[str, list[Doc]] | None = None,
 ) -> dict[str, list[Doc]]:
     """Every resource of ``REFERENCE`` (all of them: lookups need them), read concurrently; a
     nested listing starts as soon as its parents are in. ``answered`` is set once Akeneo
-    answered the first request."""
+    answered the first request; ``known``: top listings read already in this run, not asked
+    for again."""
+    known = known or {}
+
+    async def listing(name: str) -> list[Doc]:
+        return list(known[name]) if name in known else await collect(client.pages(name))
+
     # One request alone first: a wrong URL or credentials fail once, plainly, not eleven times.
-    locales = await collect(client.pages("locales"))
+    locales = await listing("locales")
     if answered is not None:
         answered.set()
-    top = {name: asyncio.ensure_future(collect(client.pages(name))) for name in STRUCTURE}
+    top = {name: asyncio.ensure_future(listing(name)) for name in STRUCTURE}
 
     async def nested(name: str, parent: str, codes: Callable[[list[Doc]], list[str]]) -> list[Doc]:
         parents = codes(await top[parent])

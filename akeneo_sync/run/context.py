@@ -87,6 +87,8 @@ class ReadContext:
     """Per resource, how it was read (for the report)."""
     full: FullRead | None = None
     """The full read of models and products, once started (``run/fullread.py``)."""
+    known: dict[str, list[Doc]] = field(default_factory=dict)
+    """Reference listings read already in this run (``api.check_options``): not asked again."""
     _answered: asyncio.Event = field(default_factory=asyncio.Event)
     _reading: asyncio.Future[dict[str, list[Doc]]] | None = None
 
@@ -101,7 +103,7 @@ class ReadContext:
 
     def _read_reference(self) -> asyncio.Future[dict[str, list[Doc]]]:
         if self._reading is None:
-            reading = extract.read_reference(self.client, self._answered)
+            reading = extract.read_reference(self.client, self._answered, self.known)
             self._reading = asyncio.ensure_future(reading)
         return self._reading
 

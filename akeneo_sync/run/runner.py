@@ -199,17 +199,20 @@ async def execute(
     *,
     incremental: bool,
     kind: str | None = None,
+    known: Mapping[str, list[extract.Doc]] | None = None,
 ) -> Report:
     """One run into ``sink``; raises on any failure, leaving the destination at its last
     checkpoint (databases; files keep their outputs as they were and the checkpoint aside for
     the next run). ``kind`` names it in the run history (default: ``sync`` when
-    ``incremental``, else ``export``)."""
+    ``incremental``, else ``export``); ``known``: reference listings read already
+    (``api.check_options``)."""
     unknown = set(options.resources) - set(res.BY_NAME)
     if unknown:
         raise ValueError(f"unknown resources: {', '.join(sorted(unknown))}")
     clock = time.monotonic()
     run = RunContext(client, sink, options, progress or NoProgress(), stop or asyncio.Event())
     run.kind = kind or ("sync" if incremental else "export")
+    run.session.ctx.known = dict(known or {})
     report = run.report
     async with run:
         await _read_all(run, incremental=incremental)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sync_helpers import Api, client_for, name_value, run_sync
 
+import akeneo_sync
 from akeneo_sync.emulator import EmulatorServer
 from akeneo_sync.extract import Filters
 from akeneo_sync.run import ExportOptions, export
@@ -109,3 +110,27 @@ def test_completenesses_and_quality_scores_reach_the_documents(
     with open(tmp_path / "plain" / "products.jsonl", encoding="utf-8") as f:
         first = json.loads(f.readline())
     assert "completenesses" not in first and "quality_scores" not in first
+
+
+def test_the_option_checks_listings_are_not_asked_for_again(
+    server: EmulatorServer, tmp_path: Path
+) -> None:
+    """``--labels`` and ``--channel`` are checked against the locales and channels before the
+    destination is opened; the reference data takes those listings as read."""
+    api = Api(server)
+    try:
+        connection = akeneo_sync.Connection(**server.credentials())
+        for options, asked in [
+            (ExportOptions(), 1),
+            (ExportOptions(labels="en_US", filters=Filters(channel="ecommerce")), 1),
+        ]:
+            api.http.post("/_emulator/stats/reset")
+            dest = str(tmp_path / f"{options.labels}.db")
+            akeneo_sync.export(dest, connection, options)
+            by_resource = api.stats()["by_resource"]
+            assert (by_resource["locales"], by_resource["channels"]) == (asked, asked)
+            with sqlite3.connect(dest) as db:
+                assert db.execute("SELECT count(*) FROM locales").fetchone()[0] > 1
+                assert db.execute("SELECT count(*) FROM channels").fetchone()[0] > 1
+    finally:
+        api.close()
