@@ -47,6 +47,9 @@ class HttpStats:
     by_status: dict[int, int] = field(default_factory=dict)
 
 
+_READ = httpx.ByteStream(b"")
+
+
 class _Retry(RetryableError):
     """A transient failure to retry; ``error`` is what is raised once the tries run out."""
 
@@ -189,6 +192,10 @@ class AkeneoHttp:
             try:
                 if stream_to is None:
                     response = await self._http.request(method, url, **kwargs)
+                    # Read and closed: its stream (which refers back to it) is let go, so the
+                    # response and its body are freed as soon as it is dropped, not at the next
+                    # full garbage collection (``run/pipeline.py``: those stop the event loop).
+                    response.stream = _READ
                 else:
                     async with self._http.stream(method, url, **kwargs) as response:
                         if response.is_success:

@@ -85,11 +85,13 @@ class SinkThread:
 # collections, so CPython promotes nearly all of them to the oldest generation, and by default
 # runs a full collection (every object in flight, ~150 ms) after every 10 collections of the
 # middle one: ~30% of an export's CPU (bench/cpu_per_product.py). The documents are trees that
-# reference counting frees, so those collections found nothing. While any writer runs, a full
-# collection waits for 100 middle ones instead (5 instead of 37 for 20,000 products); not more,
-# because httpx's responses sit in reference cycles with their ~400 KB bodies, and waiting
-# 1,000 kept ~100 MB of them. The caller's thresholds come back when the last writer stops.
-_SPACED_FULL_COLLECTIONS = 100
+# reference counting frees, so those collections found nothing; and each stops the event loop,
+# leaving Akeneo's slots idle meanwhile. While any writer runs, a full collection waits for
+# 1,000 middle ones instead (none for 20,000 products, where 100 gave 5 of ~100 ms each). That
+# much is safe because an httpx response no longer waits for one (``client/http.py`` lets its
+# stream go): it sat in a reference cycle with its ~400 KB body, and waiting 1,000 kept ~100 MB
+# of them. The caller's thresholds come back when the last writer stops.
+_SPACED_FULL_COLLECTIONS = 1000
 _gc_lock = threading.Lock()
 _gc_users = 0
 _gc_saved = gc.get_threshold()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -207,3 +208,23 @@ def test_relative_next_links_resolve_against_the_base_url() -> None:
             return [c["code"] async for page in client.pages("channels") for c in page]
 
     assert asyncio.run(go()) == [1, 2, 3]
+
+
+def test_a_page_read_leaves_no_response_to_the_garbage_collector(server: EmulatorServer) -> None:
+    """A response and its body are freed once the page is decoded, not at the next full
+    collection (which stops every cursor while it runs)."""
+
+    async def go() -> list[httpx.Response]:
+        async with client_for(server.url) as client:
+            await all_uuids(client)  # the token and the connections, once
+            gc.collect()
+            gc.set_debug(gc.DEBUG_SAVEALL)
+            try:
+                assert len(await all_uuids(client)) == PRODUCTS
+                gc.collect()
+                return [o for o in gc.garbage if isinstance(o, httpx.Response)]
+            finally:
+                gc.set_debug(0)
+                gc.garbage.clear()
+
+    assert asyncio.run(go()) == []
