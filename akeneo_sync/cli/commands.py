@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import os
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -350,4 +351,18 @@ _register_emulator()
 
 
 def main() -> None:
-    cli(prog_name="akeneo-sync")
+    """The console script: the command, then a quick exit. When a command returns, its data is
+    committed and its files closed; freeing every object one by one (0.3 s after a 20,000-product
+    export, more after a larger one) is left to the operating system."""
+    try:
+        cli(prog_name="akeneo-sync")
+        code: object = 0
+    except SystemExit as stop:
+        code = stop.code
+    if code is not None and not isinstance(code, int):
+        print(code, file=sys.stderr)  # as the interpreter would
+        code = 1
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code or 0)

@@ -82,6 +82,11 @@ def test_export_with_env_credentials_and_state(server: EmulatorServer, tmp_path:
     result = akeneo_sync("export", "--to", str(db), "-q", env=env)
     assert result.returncode == 0, result.stderr
     assert "products" in result.stdout and "150" in result.stdout
+    # Closed before the process ended (it exits without tearing the interpreter down): the
+    # file holds everything, no write-ahead log is left beside it.
+    assert not (tmp_path / "c.db-wal").exists()
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT count(*) FROM products").fetchone() == (150,)
     state = akeneo_sync("state", "--to", str(db), "--json")
     assert state.returncode == 0 and '"cursors"' in state.stdout
     check = akeneo_sync("check", env=env)
