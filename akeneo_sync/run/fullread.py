@@ -257,7 +257,11 @@ class FullRead:
 class PageQueue:
     """Product pages on their way to the caller, in the order read: ``memory`` of them held as
     they are; before the caller takes its first, up to ``spill`` more written to a temporary
-    file (orjson), read back in turn. Past that, ``put`` waits (``waited``: for how long)."""
+    file (orjson), read back in turn. Pages read while the caller works through that backlog
+    join it, up to a quarter as many again: the cursors do not stop while it drains (a caller
+    waiting on Akeneo takes pages several times faster than they come), and a caller slower
+    than the cursors (one limited by its own CPU) soon has them wait instead of paying the file
+    for every page. Past that, ``put`` waits (``waited``: for how long)."""
 
     def __init__(self, memory: int, spill: int) -> None:
         self.memory, self.spill = memory, spill
@@ -268,6 +272,7 @@ class PageQueue:
         self._file: IO[bytes] | None = None
         self._end = 0
         self._taken = False
+        self._room = spill  # pages the file may still take
         self._changed = asyncio.Condition()
 
     async def put(self, item: tuple[str, Page] | None) -> None:
@@ -285,7 +290,9 @@ class PageQueue:
     async def get(self) -> tuple[str, Page] | None:
         async with self._changed:
             await self._changed.wait_for(lambda: bool(self._held or self._spilled))
-            self._taken = True
+            if not self._taken:
+                self._taken = True
+                self._room = -(-len(self._spilled) // 4)
             item = self._held.popleft() if self._held else self._read()
             self._changed.notify_all()
             return item
@@ -297,7 +304,7 @@ class PageQueue:
     def _fits(self) -> bool:
         if not self._spilled and len(self._held) < self.memory:
             return True
-        return not self._taken and len(self._spilled) < self.spill
+        return self._room > 0 and len(self._spilled) < self.spill
 
     def _write(self, item: tuple[str, Page] | None) -> None:
         if self._file is None:
@@ -305,6 +312,7 @@ class PageQueue:
             self._file = tempfile.TemporaryFile(prefix="akeneo-sync-pages-")  # noqa: SIM115
         data = orjson.dumps(None if item is None else (item[0], item[1].next_url, item[1]))
         os.pwrite(self._file.fileno(), data, self._end)
+        self._room -= 1
         self._spilled.append((self._end, len(data)))
         self._end += len(data)
 

@@ -1,5 +1,6 @@
 """The product page queue: pages come out in the order they went in, whether held in memory or
-spilled to its file while the caller was busy, and spilling stops once the caller takes pages."""
+spilled to its file while the caller was busy; pages read while the caller drains that backlog
+join it, a quarter as many at most, and then the cursors wait."""
 
 from __future__ import annotations
 
@@ -60,3 +61,25 @@ def test_once_the_caller_takes_pages_the_cursors_wait_instead_of_spilling() -> N
 
     got, waited = asyncio.run(go())
     assert got == list(range(1, 8)) and waited > 0
+
+
+def test_pages_read_while_the_backlog_drains_join_it_then_the_cursors_wait() -> None:
+    async def go() -> tuple[list[bool], list[int]]:
+        queue = PageQueue(memory=2, spill=100)
+        for n in range(10):  # 2 held, 8 spilled before the caller starts
+            await queue.put(("a", page(n)))
+        first = await queue.get()
+        assert first is not None and first[1] == page(0)
+        # The caller works through 9 pages: a quarter of the 8 spilled join them at once.
+        puts = [asyncio.ensure_future(queue.put(("a", page(n)))) for n in (10, 11, 12)]
+        for _ in range(5):
+            await asyncio.sleep(0)
+        at_once = [p.done() for p in puts]
+        taken = [int(item[1][0]["uuid"][1:]) for _ in range(12) if (item := await queue.get())]
+        await asyncio.gather(*puts)
+        queue.close()
+        return at_once, taken
+
+    at_once, taken = asyncio.run(go())
+    assert at_once == [True, True, False]
+    assert taken == list(range(1, 13))  # in the order read, the one that waited too
