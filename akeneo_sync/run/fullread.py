@@ -258,10 +258,10 @@ class PageQueue:
     """Product pages on their way to the caller, in the order read: ``memory`` of them held as
     they are; before the caller takes its first, up to ``spill`` more written to a temporary
     file (orjson), read back in turn. Pages read while the caller works through that backlog
-    join it, up to a quarter as many again: the cursors do not stop while it drains (a caller
-    waiting on Akeneo takes pages several times faster than they come), and a caller slower
-    than the cursors (one limited by its own CPU) soon has them wait instead of paying the file
-    for every page. Past that, ``put`` waits (``waited``: for how long)."""
+    join it, up to as many again: the cursors do not stop while it drains (a caller waiting on
+    Akeneo takes pages about twice as fast as they come, its writes included), and a caller
+    slower than the cursors (one limited by its own CPU) soon has them wait instead of paying
+    the file for every page. Past that, ``put`` waits (``waited``: for how long)."""
 
     def __init__(self, memory: int, spill: int) -> None:
         self.memory, self.spill = memory, spill
@@ -292,7 +292,7 @@ class PageQueue:
             await self._changed.wait_for(lambda: bool(self._held or self._spilled))
             if not self._taken:
                 self._taken = True
-                self._room = -(-len(self._spilled) // 4)
+                self._room = len(self._spilled)
             item = self._held.popleft() if self._held else self._read()
             self._changed.notify_all()
             return item
