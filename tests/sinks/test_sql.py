@@ -9,6 +9,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import catalog_docs
 import pytest
@@ -330,6 +331,21 @@ def _value_uuids(engine: sa.Engine) -> list[tuple[object, ...]]:
     return _rows(engine, "SELECT uuid, count(*) FROM product_values GROUP BY uuid ORDER BY uuid")
 
 
+def _clean_value_uuids(tmp_path: Path, products: list[dict[str, Any]]) -> list[tuple[object, ...]]:
+    """``_value_uuids`` of ``products`` written once each into a fresh SQLite file."""
+    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
+    clean = open_sink(clean_url)
+    clean.open(_context())
+    catalog_docs.write(clean, R.PRODUCTS, products)
+    clean.commit({"cursor": "c1"})
+    clean.close(True)
+    clean_engine = sa.create_engine(clean_url)
+    try:
+        return _value_uuids(clean_engine)
+    finally:
+        clean_engine.dispose()
+
+
 def test_a_product_written_twice_into_a_fresh_table_keeps_one_set_of_rows(
     url: str, engine: sa.Engine, tmp_path: Path
 ) -> None:
@@ -345,17 +361,7 @@ def test_a_product_written_twice_into_a_fresh_table_keeps_one_set_of_rows(
     catalog_docs.write(sink, R.PRODUCTS, products[1:2])
     sink.commit({"cursor": "c1"})
     sink.close(True)
-    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
-    clean = open_sink(clean_url)
-    clean.open(_context())
-    catalog_docs.write(clean, R.PRODUCTS, renamed + products[1:])
-    clean.commit({"cursor": "c1"})
-    clean.close(True)
-    clean_engine = sa.create_engine(clean_url)
-    try:
-        assert _value_uuids(engine) == _value_uuids(clean_engine)
-    finally:
-        clean_engine.dispose()
+    assert _value_uuids(engine) == _clean_value_uuids(tmp_path, renamed + products[1:])
     names = _rows(
         engine,
         "SELECT text_value FROM product_values WHERE uuid = :u AND attribute = 'name'",
@@ -389,17 +395,7 @@ def test_indexes_are_built_while_the_database_waits_for_rows(
     assert names == ({"product_values_uuid_idx"} if "mysql" in url else every)
     sink.close(True)
     assert {i["name"] for i in sa.inspect(engine).get_indexes("product_values")} == every
-    clean_url = f"sqlite:///{tmp_path / 'clean.db'}"
-    clean = open_sink(clean_url)
-    clean.open(_context())
-    catalog_docs.write(clean, R.PRODUCTS, renamed + products[1:])
-    clean.commit({"cursor": "c1"})
-    clean.close(True)
-    clean_engine = sa.create_engine(clean_url)
-    try:
-        assert _value_uuids(engine) == _value_uuids(clean_engine)
-    finally:
-        clean_engine.dispose()
+    assert _value_uuids(engine) == _clean_value_uuids(tmp_path, renamed + products[1:])
 
 
 def test_without_the_values_table(url: str, engine: sa.Engine) -> None:
