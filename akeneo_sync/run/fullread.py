@@ -20,7 +20,6 @@ interrupted run.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import os
 import tempfile
@@ -47,7 +46,7 @@ SPILLED_PAGES = 500
 """More of them, before the caller takes its first, in a temporary file (about 200 MB at most):
 what 4 slots read in 50 s at 0.4 s a page, while the caller writes the models."""
 
-_MODELS, _PRODUCTS, _END = 0, 1, 2
+_MODELS, _PRODUCTS = 0, 1
 
 
 class ReadContext(Protocol):
@@ -115,10 +114,12 @@ class FullRead:
             yield item
 
     async def _until(self, waiter: asyncio.Future[Any]) -> Any:
-        """``waiter``'s result, or what the background read raised first."""
+        """``waiter``'s result, or what the background read raised (a failed read lets its
+        waiters go too: its error comes first)."""
         if not waiter.done():
             await asyncio.wait({waiter, self.task}, return_when=asyncio.FIRST_COMPLETED)
-        if not waiter.done() and (self.task.cancelled() or self.task.exception()):
+        failed = self.task.done() and not self.task.cancelled() and self.task.exception()
+        if failed or (not waiter.done() and self.task.cancelled()):
             waiter.cancel()
             self.task.result()  # raises the read's error (or CancelledError)
         return await waiter  # the read ended well: what it left is there
@@ -175,23 +176,25 @@ class FullRead:
         models = model_filters(ctx)
         workers = ctx.client.concurrency
         # Model parts first (variants wait for them), then product parts, each in plan order;
-        # the end of the work last, one for each cursor.
-        jobs: asyncio.PriorityQueue[tuple[int, int, plan.Partition | None]]
-        jobs = asyncio.PriorityQueue()
-        order = itertools.count()
+        # then the end of the work, one for each cursor.
+        jobs: asyncio.Queue[tuple[int, plan.Partition] | None] = asyncio.Queue()
         left = {"models": 0}
 
         def queue(kind: int, parts: list[plan.Partition]) -> None:
             for part in parts:
-                jobs.put_nowait((kind, next(order), part))
+                jobs.put_nowait((kind, part))
 
         def end() -> None:
             for _ in range(workers):
-                jobs.put_nowait((_END, next(order), None))
+                jobs.put_nowait(None)
 
         async def plan_models() -> None:
             ctx.marks.mark("product_models")  # what changes from here on, the next run reads
-            parts = await self._plan("product_models", models, None)
+            try:
+                parts = await self._plan("product_models", models, None)
+            except BaseException:
+                end()  # the cursors end, and the error is raised (products may never be wanted)
+                raise
             left["models"] = len(parts)
             queue(_MODELS, parts)
             if not parts:
@@ -213,9 +216,10 @@ class FullRead:
 
         async def cursor() -> None:
             while not ctx.stop.is_set():
-                kind, _, part = await jobs.get()
-                if part is None or ctx.stop.is_set():
+                job = await jobs.get()
+                if job is None or ctx.stop.is_set():
                     return
+                kind, part = job
                 if kind == _MODELS:
                     await self._read(part, "product_models", models)
                     left["models"] -= 1

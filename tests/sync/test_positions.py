@@ -13,6 +13,7 @@ from sync_helpers import Api, client_for
 
 from akeneo_sync import ExportOptions, Session
 from akeneo_sync.emulator import EmulatorConfig, EmulatorServer
+from akeneo_sync.errors import AkeneoError
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,24 @@ def test_reading_models_alone_asks_for_no_product(server: EmulatorServer) -> Non
         assert models == len(api.models())
         assert "products-uuid" not in api.stats()["by_resource"]
     finally:
+        api.close()
+
+
+def test_models_that_cannot_be_listed_fail_the_read_not_hang_it(server: EmulatorServer) -> None:
+    """Reading models alone (no product ever wanted): a refused plan still ends the cursors."""
+    api = Api(server)
+    try:
+        api.faults(forbidden_resources=["product-models"])
+
+        async def go() -> None:
+            async with client_for(server) as client, Session(client, ExportOptions()) as s:
+                async for _ in s.read("product_models"):
+                    pass
+
+        with pytest.raises(AkeneoError, match="403"):
+            asyncio.run(asyncio.wait_for(go(), 30))
+    finally:
+        api.faults(forbidden_resources=[])
         api.close()
 
 
