@@ -130,9 +130,7 @@ class ValuesTable:
 
     def _create_indexes(self, engine: Engine) -> None:
         with engine.begin() as conn:
-            for index in self.table.indexes:
-                index.create(conn, checkfirst=True)
-        self._deferred = self._unindexed = False
+            self.build(conn)
 
     def _insert(
         self, conn: Connection, rows: Sequence[tuple[Any, ...]], load_file: str | None
