@@ -205,7 +205,7 @@ class FullRead:
             # start a product part while models are left to plan (its pages wait for them).
             try:
                 parts = await self._product_parts()
-                await planning[0]
+                await models_planned
                 queue(_PRODUCTS, parts)
             finally:
                 end()
@@ -229,8 +229,8 @@ class FullRead:
                     await self._read(part, "products", ctx.options.filters)
 
         # Until products are wanted, the cursors wait for them once the models are read.
-        planning = [asyncio.ensure_future(plan_models())]
-        planning.append(asyncio.ensure_future(plan_products()))
+        models_planned = asyncio.ensure_future(plan_models())
+        planning = [models_planned, asyncio.ensure_future(plan_products())]
         stopper = asyncio.ensure_future(on_stop())
         try:
             await asyncio.gather(*(cursor() for _ in range(workers)))

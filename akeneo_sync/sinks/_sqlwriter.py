@@ -57,10 +57,10 @@ class BackgroundWriter:
 
     def _run(self) -> None:
         while True:
-            self._waited = (time.perf_counter(), self._waited[1])
+            began, waited = time.perf_counter(), self._waited[1]
+            self._waited = (began, waited)
             job = self._jobs.get()
-            since, waited = self._waited
-            self._waited = (None, waited + time.perf_counter() - (since or 0.0))
+            self._waited = (None, waited + time.perf_counter() - began)
             try:
                 if job is None:
                     return

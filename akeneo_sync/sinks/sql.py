@@ -48,9 +48,10 @@ from akeneo_sync.sinks._sqlvalues import IN_CHUNK, ValuesTable
 from akeneo_sync.sinks._sqlwriter import BackgroundWriter
 from akeneo_sync.sinks.base import KEEP_RUNS, Doc, Key, Sink, SinkContext, ValueRow
 
+log = logging.getLogger("akeneo_sync")
+
 # ``_akeneo_sync_meta`` names: the schema version, and whether products have their rows.
 _VERSION = "schema_version"
-log = logging.getLogger("akeneo_sync")
 _VALUES = "values_table"
 EARLY_INDEX_WINDOW = 5.0
 """Seconds of products over which the database's spare time is judged (``_index_early``)."""
