@@ -157,7 +157,7 @@ class ChangeReader:
         found.update(await self._search_models(subs))
         await self._fresh_parents(found.values())
         if self.wanted(res.PRODUCT_MODELS):
-            yield Batch(res.PRODUCT_MODELS, [ctx.finish(m) for m in found.values()])
+            yield Batch(res.PRODUCT_MODELS, ctx.finish(found.values()))
         if self.wanted(res.PRODUCTS) and found:
             products_base = ctx.options.filters.search(products=True)
             variants = [replaced(products_base, in_("parent", c)) for c in chunks(sorted(found))]
@@ -281,7 +281,7 @@ class ChangeReader:
                 self.seen.update(p["uuid"] for p in fresh)
                 await self._fresh_parents(fresh)
                 if fresh:
-                    yield Batch(res.PRODUCTS, [ctx.finish(p) for p in fresh])
+                    yield Batch(res.PRODUCTS, ctx.finish(fresh))
                 if expected is not None and count >= expected:
                     return
 
@@ -293,7 +293,7 @@ class ChangeReader:
             models = await self._search_models(replaced(base, s) for s in ctx.relabel)
             await self._fresh_parents(models.values())
             if models:
-                yield Batch(res.PRODUCT_MODELS, [ctx.finish(m) for m in models.values()])
+                yield Batch(res.PRODUCT_MODELS, ctx.finish(models.values()))
         if self.wanted(res.PRODUCTS):
             base = ctx.options.filters.search(products=True)
             async for batch in self._products(replaced(base, s) for s in ctx.relabel):

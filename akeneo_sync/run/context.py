@@ -9,7 +9,7 @@ caller; the runner (the push side) hands them to a sink.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -164,8 +164,13 @@ class ReadContext:
         assert self.reference is not None
         return [f["code"] for f in self.reference.docs["families"]]
 
-    def finish(self, doc: Doc) -> Doc:
-        """A product or model merged with its chain (``self.models``) and labelled."""
+    def finish(self, docs: Iterable[Doc]) -> list[Doc]:
+        """Products or models, each merged with its chain (``self.models``) and labelled."""
+        docs = list(docs)
+        self.models.preload(doc.get("parent") for doc in docs)
+        return [self._finish(doc) for doc in docs]
+
+    def _finish(self, doc: Doc) -> Doc:
         merged = merge_chain(doc, self.models, self.attributes)
         if self._value_locales is not None or self.options.filters.channel:
             merged = restrict_values(merged, self._value_locales, self.options.filters.channel)

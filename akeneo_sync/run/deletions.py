@@ -156,4 +156,4 @@ async def _read_associated(
         else:
             models = await incremental.models_by_code(ctx, keys)
             await incremental.fetch_parents(ctx, models)
-            yield Batch(res.PRODUCT_MODELS, [ctx.finish(m) for m in models])
+            yield Batch(res.PRODUCT_MODELS, ctx.finish(models))

@@ -30,7 +30,7 @@ async def read_models(ctx: ReadContext) -> AsyncIterator[Batch]:
     full = ctx.full_read()
     await full.models()
     for batch in ctx.models.docs(PAGE):  # batch-sized pieces: memory stays flat
-        yield Batch(res.PRODUCT_MODELS, [ctx.finish(m) for m in batch])
+        yield Batch(res.PRODUCT_MODELS, ctx.finish(batch))
 
 
 async def read_products(
@@ -49,4 +49,4 @@ async def read_products(
             reached = dict(full.positions)
         reached[name] = page.next_url
         position = {"positions": dict(reached), "started": started}
-        yield Batch(res.PRODUCTS, [ctx.finish(p) for p in page], position=position)
+        yield Batch(res.PRODUCTS, ctx.finish(page), position=position)

@@ -45,7 +45,7 @@ async def changed_models(ctx: ReadContext, since: str) -> dict[str, Doc]:
 
 async def read_changed_models(ctx: ReadContext, since: str) -> AsyncIterator[Batch]:
     changed = await changed_models(ctx, since)
-    docs = [ctx.finish(m) for m in changed.values()]
+    docs = ctx.finish(changed.values())
     ctx.remember(res.PRODUCT_MODELS, docs)
     yield Batch(res.PRODUCT_MODELS, docs)
 
@@ -75,7 +75,7 @@ async def read_products_by(ctx: ReadContext, searches: Iterable[Search]) -> Asyn
         fresh = [p for p in page if p["uuid"] not in seen]
         seen.update(p["uuid"] for p in fresh)
         await fetch_parents(ctx, fresh)
-        yield Batch(res.PRODUCTS, [ctx.finish(p) for p in fresh])
+        yield Batch(res.PRODUCTS, ctx.finish(fresh))
         if ctx.stop.is_set():
             return
 

@@ -25,6 +25,9 @@ from akeneo_sync.transform.variants import Chain, parent_chain
 
 Doc = dict[str, Any]
 
+_LOOKUPS = 500
+"""Codes a query, at most (SQLite allows 32,766 parameters)."""
+
 
 class ModelStore(MutableMapping[str, Doc]):
     def __init__(self, cache_size: int = 1024) -> None:
@@ -76,11 +79,34 @@ class ModelStore(MutableMapping[str, Doc]):
         row = self._db.execute("SELECT doc FROM models WHERE code = ?", (code,)).fetchone()
         if row is None:
             raise KeyError(code)
-        doc = orjson.loads(row[0])
+        return self._keep(code, orjson.loads(row[0]))
+
+    def _keep(self, code: str, doc: Doc) -> Doc:
         self._cache[code] = doc
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
         return doc
+
+    def preload(self, parents: Iterable[str | None]) -> None:
+        """Read the models of these parents' chains that are not cached, one query a level.
+
+        A page's variants name up to a hundred parents; looked up one by one, each is a query
+        that lets go of the GIL and waits to take it back behind the sink's threads."""
+        if self._conn is None:
+            return
+        level = {code for code in parents if code and code not in self._chains}
+        seen: set[str] = set()
+        while level:
+            seen |= level
+            missing = [code for code in level if code not in self._cache]
+            for at in range(0, len(missing), _LOOKUPS):
+                codes = missing[at : at + _LOOKUPS]
+                marks = ",".join("?" * len(codes))
+                query = f"SELECT code, doc FROM models WHERE code IN ({marks})"
+                for code, blob in self._db.execute(query, codes).fetchall():
+                    self._keep(code, orjson.loads(blob))
+            docs = (self._cache.get(code) for code in level)
+            level = {d["parent"] for d in docs if d and d.get("parent")} - seen
 
     def chain(self, code: str) -> Chain:
         """The merged chain of parent model ``code`` (root first), as far as the store knows it."""

@@ -55,3 +55,25 @@ def test_a_store_never_used_makes_no_file() -> None:
     assert "a" not in store and len(store) == 0 and list(store) == []
     assert store._dir is None
     store.close()
+
+
+def test_a_pages_parents_are_read_with_a_query_a_level_then_served_from_memory() -> None:
+    store = ModelStore()
+    try:
+        store.update_many([model(f"root{i}") for i in range(10)])
+        store.update_many([model(f"sub{i}", f"root{i % 10}") for i in range(30)])
+        queries: list[str] = []
+        store._db.set_trace_callback(queries.append)
+
+        store.preload(["sub1", "sub2", "sub11", None, "root3", "unknown"])
+        assert [q.split()[0] for q in queries] == ["SELECT", "SELECT"]  # subs, then roots
+
+        queries.clear()
+        chains = {code: store.chain(code) for code in ("sub1", "sub2", "sub11", "root3")}
+        assert queries == []
+        assert [m["code"] for m in chains["sub11"].models] == ["root1", "sub11"]
+        assert [m["code"] for m in chains["root3"].models] == ["root3"]
+        store.preload(["sub1", "sub11"])  # their chains are kept: nothing to read
+        assert queries == []
+    finally:
+        store.close()
