@@ -444,3 +444,31 @@ def test_schema_version_1_is_migrated(tmp_path: Path) -> None:
     assert _rows(eng, "SELECT value FROM _akeneo_sync_meta WHERE name='schema_version'") == [("2",)]
     assert sink.read_state() == {"cursor": "c1"}
     eng.dispose()
+
+
+def test_sqlite_takes_many_rows_a_statement_and_the_last_of_a_key_wins(tmp_path: Path) -> None:
+    """SQLite's INSERTs carry ROWS_A_STATEMENT rows each (its driver lets go of the GIL once a
+    statement, not once a row); an upsert that meets its key twice keeps the later row."""
+    from akeneo_sync.sinks._sqlbulk import ROWS_A_STATEMENT, Prepared, upsert
+
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'rows.db'}")
+    table = sa.Table(
+        "t", sa.MetaData(), sa.Column("k", sa.String, primary_key=True), sa.Column("v", sa.String)
+    )
+    table.create(engine)
+    rows = [(f"k{i:03d}", f"v{i}") for i in range(2 * ROWS_A_STATEMENT + 50)]
+    rows.append(("k001", "again"))  # the same key, in the last statement
+    statements: list[str] = []
+    with engine.begin() as conn:
+        dbapi = conn.connection.dbapi_connection
+        assert dbapi is not None
+        dbapi.set_trace_callback(statements.append)  # type: ignore[attr-defined]
+        Prepared(upsert("sqlite", table, ["k"]), conn.dialect).executemany(conn, rows)
+        dbapi.set_trace_callback(None)  # type: ignore[attr-defined]
+    inserts = [s for s in statements if s.startswith("INSERT")]
+    assert len(inserts) == 3
+    with engine.connect() as conn:
+        stored = dict(conn.execute(sa.text("SELECT k, v FROM t")).all())
+    assert len(stored) == len(rows) - 1
+    assert stored["k001"] == "again" and stored["k249"] == "v249"
+    engine.dispose()
