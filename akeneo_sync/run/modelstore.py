@@ -21,10 +21,12 @@ from typing import Any
 
 import orjson
 
+from akeneo_sync.sinks._sqlrows import ManyRows
 from akeneo_sync.transform.variants import Chain, parent_chain
 
 Doc = dict[str, Any]
 
+_REPLACE = ManyRows("INSERT OR REPLACE INTO models VALUES (?, ?)")
 _LOOKUPS = 500
 """Codes a query, at most (SQLite allows 32,766 parameters)."""
 
@@ -64,7 +66,7 @@ class ModelStore(MutableMapping[str, Doc]):
 
     def update_many(self, models: Iterable[Doc]) -> None:
         rows = [(m["code"], orjson.dumps(m)) for m in models]
-        self._db.executemany("INSERT OR REPLACE INTO models VALUES (?, ?)", rows)
+        _REPLACE.run(self._db, rows)
         for code, _ in rows:
             self._cache.pop(code, None)
         self._chains.clear()

@@ -6,13 +6,8 @@ processing costs more than the database itself for the ~50 ``product_values`` ro
 So the compiled text goes straight to the DBAPI cursor's ``executemany`` with tuples in the
 statement's parameter order, and PostgreSQL gets ``product_values`` through ``COPY``. Both run on
 the SQLAlchemy connection's own DBAPI connection, inside its transaction.
-
-SQLite gets its INSERTs ``ROWS_A_STATEMENT`` rows at a time (``VALUES (...), (...), ...``):
-Python's ``sqlite3`` lets go of the GIL for every statement it steps, and a writer thread that
-takes it back for every row waits behind the threads shaping the next rows, up to the switch
-interval each time (measured alone: 200,000 rows of ``product_values`` in 1.50 s one row a
-statement, 0.91 s at 50 rows; beside a thread that keeps the GIL busy, 72 s against 9 s).
-(PyMySQL's ``executemany`` does the same by itself.)
+SQLite gets its INSERTs many rows a statement (``_sqlrows``); PyMySQL's ``executemany`` does
+that by itself.
 
 Callers pass values the driver takes as is: JSON as text (orjson), datetimes as the dialect
 stores them (see ``_sqlschema``), booleans, floats, ints, text and None.
@@ -24,17 +19,15 @@ import os
 import re
 import tempfile
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any
 
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql import ClauseElement, Insert
 
+from akeneo_sync.sinks._sqlrows import ManyRows
+
 _PYFORMAT = re.compile(r"%\(([^)]+)\)s")
-_QMARK_VALUES = re.compile(r"\bVALUES (\((?:\?, )*\?\))")
-ROWS_A_STATEMENT = 100
-"""SQLite rows inserted by one statement (its limit: 32,766 parameters a statement)."""
 
 
 class Prepared:
@@ -52,12 +45,8 @@ class Prepared:
         else:  # pragma: no cover - every dialect we support is positional or pyformat
             raise ValueError(f"unsupported paramstyle {dialect.paramstyle}")
         self.sql = sql
-        self._rows: tuple[str, str, str] | None = None
-        """An SQLite INSERT around its VALUES group: several rows a statement."""
-        found = _QMARK_VALUES.search(sql) if dialect.name == "sqlite" else None
-        if found is not None and isinstance(stmt, Insert):
-            self._rows = (sql[: found.start(1)], found.group(1), sql[found.end(1) :])
-        self._texts: dict[int, str] = {}
+        sqlite = dialect.name == "sqlite" and isinstance(stmt, Insert)
+        self._rows = ManyRows(sql) if sqlite else None
 
     def params(self, rows: Sequence[dict[str, Any]]) -> list[tuple[Any, ...]]:
         names = self.names
@@ -70,21 +59,10 @@ class Prepared:
         try:
             if self._rows is None:
                 cursor.executemany(self.sql, params)
-                return
-            step = max(1, min(ROWS_A_STATEMENT, 32766 // max(1, len(self.names))))
-            for start in range(0, len(params), step):
-                rows = params[start : start + step]
-                cursor.execute(self._text(len(rows)), tuple(chain.from_iterable(rows)))
+            else:
+                self._rows.run(cursor, params)
         finally:
             cursor.close()
-
-    def _text(self, rows: int) -> str:
-        text = self._texts.get(rows)
-        if text is None:
-            assert self._rows is not None
-            head, group, tail = self._rows
-            text = self._texts[rows] = head + ", ".join([group] * rows) + tail
-        return text
 
 
 def dbapi_cursor(conn: Connection) -> Any:

@@ -19,6 +19,7 @@ import orjson
 
 from akeneo_sync.resources import Resource
 from akeneo_sync.sinks import _cells
+from akeneo_sync.sinks._sqlrows import ManyRows
 from akeneo_sync.sinks.base import Doc, Key
 
 _NUMERIC_START = frozenset("-0123456789")
@@ -98,6 +99,10 @@ class Index:
         self.track = track
         name = self.table_name(resource)
         self.table = f'"{name}"'
+        self._upsert = ManyRows(
+            f"INSERT INTO {self.table}(k, body) VALUES (?, ?) "
+            "ON CONFLICT(k) DO UPDATE SET body = excluded.body"
+        )
         # column -> kinds seen (``_cells.kind``), for the header of a flat file, the Parquet
         # schema and the typed cells of a workbook (bounded by the columns)
         self.columns: dict[str, set[str]] = {}
@@ -156,11 +161,7 @@ class Index:
 
     def upsert(self, rows: Sequence[Mapping[str, Any]]) -> None:
         self._track(rows)
-        self.db.executemany(
-            f"INSERT INTO {self.table}(k, body) VALUES (?, ?) "
-            "ON CONFLICT(k) DO UPDATE SET body = excluded.body",
-            [(self._key(row), orjson.dumps(row)) for row in rows],
-        )
+        self._upsert.run(self.db, [(self._key(row), orjson.dumps(row)) for row in rows])
 
     def get(self, key: Key) -> Doc | None:
         found = self.db.execute(

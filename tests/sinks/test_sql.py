@@ -449,7 +449,8 @@ def test_schema_version_1_is_migrated(tmp_path: Path) -> None:
 def test_sqlite_takes_many_rows_a_statement_and_the_last_of_a_key_wins(tmp_path: Path) -> None:
     """SQLite's INSERTs carry ROWS_A_STATEMENT rows each (its driver lets go of the GIL once a
     statement, not once a row); an upsert that meets its key twice keeps the later row."""
-    from akeneo_sync.sinks._sqlbulk import ROWS_A_STATEMENT, Prepared, upsert
+    from akeneo_sync.sinks._sqlbulk import Prepared, upsert
+    from akeneo_sync.sinks._sqlrows import ROWS_A_STATEMENT
 
     engine = sa.create_engine(f"sqlite:///{tmp_path / 'rows.db'}")
     table = sa.Table(
