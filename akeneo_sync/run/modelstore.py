@@ -28,7 +28,7 @@ Doc = dict[str, Any]
 
 _REPLACE = ManyRows("INSERT OR REPLACE INTO models VALUES (?, ?)")
 _LOOKUPS = 500
-"""Codes a query, at most (SQLite allows 32,766 parameters)."""
+"""Codes a query, at most (SQLite allows 999 parameters before 3.32)."""
 
 
 class ModelStore(MutableMapping[str, Doc]):

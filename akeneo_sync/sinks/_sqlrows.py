@@ -12,13 +12,14 @@ insert ``ROWS_A_STATEMENT`` rows a statement: ``VALUES (?, ?), (?, ?), ...``.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Sequence
 from itertools import chain
 from typing import Any, Protocol
 
 ROWS_A_STATEMENT = 100
-MAX_PARAMETERS = 32766
-"""SQLite's limit on a statement's parameters (since 3.32)."""
+MAX_PARAMETERS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
+"""SQLite's default limit on a statement's parameters."""
 
 _VALUES = re.compile(r"\bVALUES (\((?:\?, ?)*\?\))")
 
