@@ -132,7 +132,7 @@ def test_wrong_credentials_say_so(server: EmulatorServer) -> None:
         # Answers slow enough that the three listings' requests overlap (429s for sure); without
         # Retry-After the backoff alone must get through: shorter answers.
         {"max_concurrency": 1, "latency_ms": 100},
-        {"max_concurrency": 1, "latency_ms": 20, "retry_after": False},
+        {"max_concurrency": 1, "latency_ms": 60, "retry_after": False},
     ],
     ids=["5xx", "dropped", "429", "429-without-retry-after"],
 )
