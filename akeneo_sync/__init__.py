@@ -13,8 +13,9 @@ load the whole library.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from akeneo_sync._lazy import lazy_names
 
 __version__ = "0.1.0"
 
@@ -55,8 +56,4 @@ if TYPE_CHECKING:
     from akeneo_sync.settings import Connection
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'akeneo_sync' has no attribute {name!r}")
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_names(__name__, _EXPORTS)

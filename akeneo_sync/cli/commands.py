@@ -37,7 +37,6 @@ from akeneo_sync.run.schedule import (
     parse_duration,
 )
 from akeneo_sync.settings import Connection
-from akeneo_sync.status.app import serving_beside, stale_limit
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
 log = logging.getLogger("akeneo_sync")
@@ -245,6 +244,9 @@ def run_command(
                 stop=stop,
                 kind=kind,
             )
+
+    # The status page's server (Starlette, uvicorn) is loaded by the commands that serve it.
+    from akeneo_sync.status.app import serving_beside, stale_limit
 
     async def main() -> None:
         nonlocal interruption

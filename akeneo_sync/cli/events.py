@@ -26,7 +26,6 @@ from akeneo_sync.cli.options import (
 )
 from akeneo_sync.client.events import DEFAULT_EVENTS_URL, EventPlatform
 from akeneo_sync.errors import ConfigError
-from akeneo_sync.listen import Listener, ListenSettings
 from akeneo_sync.listen import secrets as event_secrets
 from akeneo_sync.listen import subscribe as subs
 from akeneo_sync.run.schedule import install_stop_handlers, parse_duration
@@ -95,6 +94,8 @@ def listen_command(**kwargs: Any) -> None:
       akeneo-sync events subscribe --destination-url https://sync.example.com/akeneo
       akeneo-sync listen --to catalog.db --port 8000 --path /akeneo
     """
+    from akeneo_sync.listen.service import Listener, ListenSettings  # the receiver's server
+
     secrets_file = _secrets_file(kwargs)
     flags = {"secret": kwargs["secret"], "secondary_secret": kwargs["secondary_secret"]}
     accepted = event_secrets.accepted(flags, kwargs.get("config_file"), secrets_file)

@@ -6,12 +6,26 @@
   lock (Akeneo's current state of what they name, never the events' own content);
 - ``service``: the three together with the reconciling sync, the safety net for lost events;
 - ``secrets``: where the signing secrets come from, and the file ``events subscribe`` writes.
+
+Names are imported on first use: the CLI loads this package for every command, the receiver's
+server (Starlette, uvicorn) only for ``listen``.
 """
 
-from akeneo_sync.listen.receiver import Receiver, signature, verify
-from akeneo_sync.listen.service import Listener, ListenSettings
-from akeneo_sync.listen.spool import Spool, default_path
+from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from akeneo_sync._lazy import lazy_names
+
+_EXPORTS = {
+    "ListenSettings": "akeneo_sync.listen.service",
+    "Listener": "akeneo_sync.listen.service",
+    "Receiver": "akeneo_sync.listen.receiver",
+    "Spool": "akeneo_sync.listen.spool",
+    "default_path": "akeneo_sync.listen.spool",
+    "signature": "akeneo_sync.listen.receiver",
+    "verify": "akeneo_sync.listen.receiver",
+}
 __all__ = [
     "ListenSettings",
     "Listener",
@@ -21,3 +35,10 @@ __all__ = [
     "signature",
     "verify",
 ]
+
+if TYPE_CHECKING:
+    from akeneo_sync.listen.receiver import Receiver, signature, verify
+    from akeneo_sync.listen.service import Listener, ListenSettings
+    from akeneo_sync.listen.spool import Spool, default_path
+
+__getattr__ = lazy_names(__name__, _EXPORTS)
