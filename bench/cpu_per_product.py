@@ -73,6 +73,20 @@ async def main(options):
             sys.argv[2], **json.loads(sys.argv[3]))
         return await export(client, sink, options)
 
+# Time in the garbage collector, every thread (steadier than CPU totals between two runs).
+import gc
+collecting = {"seconds": 0.0, "count": 0, "since": 0.0, "longest": 0.0, "by_generation": [0, 0, 0]}
+def timed(phase, info):
+    if phase == "start":
+        collecting["since"] = time.perf_counter()
+    else:
+        took = time.perf_counter() - collecting["since"]
+        collecting["seconds"] += took
+        collecting["count"] += 1
+        collecting["longest"] = max(collecting["longest"], took)
+        collecting["by_generation"][info["generation"]] += 1
+gc.callbacks.append(timed)
+
 extra = json.loads(sys.argv[4])
 if os.environ.get("CPU_BENCH_GC"):  # what GC costs: thresholds "a,b,c", or "off"
     import gc
@@ -87,6 +101,10 @@ print(json.dumps({
     "seconds": round(time.monotonic() - wall, 2),
     "cpu_total": cpu(),
     "cpu_imports": imported,
+    "gc_seconds": round(collecting["seconds"], 3),
+    "collections": collecting["count"],
+    "collections_by_generation": collecting["by_generation"],
+    "longest_collection_ms": round(1000 * collecting["longest"], 1),
     "peak_rss_mb": round(int(next(l for l in open("/proc/self/status")
                                   if l.startswith("VmHWM")).split()[1]) / 1024, 1),
 }))
@@ -289,15 +307,16 @@ def main() -> None:
     print("\nload average at the end:", ", ".join(f"{x:.2f}" for x in os.getloadavg()))
     print(
         "\n| destination | source | products | CPU s (run) | ms/product (run) "
-        "| ms/product (process) | wall s | peak RSS MB | bytes/product |"
+        "| ms/product (process) | of it GC ms/product | wall s | peak RSS MB | bytes/product |"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for dest, source, r in rows:
         n = max(1, r["products"])
         run = r["cpu_total"] - r["cpu_imports"]
+        gc_ms = f"{1000 * r['gc_seconds'] / n:.3f}" if "gc_seconds" in r else ""
         print(
             f"| {dest} | {source} | {r['products']:,} | {run:.2f} | {1000 * run / n:.3f} "
-            f"| {1000 * r['cpu_total'] / n:.3f} | {r['seconds']} | {r['peak_rss_mb']} "
+            f"| {1000 * r['cpu_total'] / n:.3f} | {gc_ms} | {r['seconds']} | {r['peak_rss_mb']} "
             f"| {r['bytes'] / n:,.0f} |"
         )
     for dest, source, r in rows:

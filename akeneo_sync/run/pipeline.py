@@ -81,33 +81,41 @@ class SinkThread:
         self._pool.shutdown(wait=True)
 
 
-# Documents wait in the writer's queue and batches long enough to outlive two young-generation
-# collections, so CPython promotes nearly all of them to the oldest generation, and by default
-# runs a full collection (every object in flight, ~150 ms) after every 10 collections of the
-# middle one: ~30% of an export's CPU (bench/cpu_per_product.py). The documents are trees that
-# reference counting frees, so those collections found nothing; and each stops the event loop,
-# leaving Akeneo's slots idle meanwhile. While any writer runs, a full collection waits for
-# 1,000 middle ones instead (none for 20,000 products, where 100 gave 5 of ~100 ms each). That
-# much is safe because an httpx response no longer waits for one (``client/http.py`` lets its
-# stream go): it sat in a reference cycle with its ~400 KB body, and waiting 1,000 kept ~100 MB
-# of them. The caller's thresholds come back when the last writer stops.
+# The documents of an export are trees that reference counting frees; the garbage collector
+# finds nothing in them, yet with CPython's default thresholds it traverses nearly every one of
+# them twice (a decoded page of 100 products holds ~6,500 tracked lists and dicts: 9 young
+# collections while it is decoded, and what survives is traversed again by the middle ones):
+# 9-18 % of an export's CPU (bench/cpu_per_product.py, "of it GC"), all of it holding the GIL.
+# While any writer runs:
+# - a young collection waits for 100,000 more tracked objects alive than at the last one
+#   (instead of 700): ~10 of them in a 20,000-product export instead of ~6,000, each traversing
+#   what is alive then (up to ~0.2 s), ~0.5 s in all instead of 1.2-2.4 s. Garbage in cycles
+#   (asyncio's and httpx's, rare) waits for at most that many objects: tens of MB at worst;
+# - a full collection waits for 1,000 middle ones (instead of 10): it would traverse every
+#   object alive, ~100 ms each, stopping the event loop and Akeneo's slots with it. That much is
+#   safe because an httpx response no longer waits for one (``client/http.py`` lets its
+#   stream go): it sat in a reference cycle with its ~400 KB body.
+# The caller's thresholds come back when the last writer stops.
+_SPACED_YOUNG_COLLECTIONS = 100_000
 _SPACED_FULL_COLLECTIONS = 1000
 _gc_lock = threading.Lock()
 _gc_users = 0
 _gc_saved = gc.get_threshold()
 
 
-def _space_full_collections() -> None:
+def _space_collections() -> None:
     global _gc_users, _gc_saved
     with _gc_lock:
         if _gc_users == 0:
             _gc_saved = gc.get_threshold()
             young, middle, old = _gc_saved
-            gc.set_threshold(young, middle, max(old, _SPACED_FULL_COLLECTIONS))
+            gc.set_threshold(
+                max(young, _SPACED_YOUNG_COLLECTIONS), middle, max(old, _SPACED_FULL_COLLECTIONS)
+            )
         _gc_users += 1
 
 
-def _restore_full_collections() -> None:
+def _restore_collections() -> None:
     global _gc_users
     with _gc_lock:
         _gc_users -= 1
@@ -142,7 +150,7 @@ class Writer:
         self._task = asyncio.create_task(self._run())
         if not self._spacing:
             self._spacing = True
-            _space_full_collections()
+            _space_collections()
 
     async def put(self, resource: Resource, docs: list[Doc]) -> None:
         if docs:
@@ -172,7 +180,7 @@ class Writer:
     def _stop_spacing(self) -> None:
         if self._spacing:
             self._spacing = False
-            _restore_full_collections()
+            _restore_collections()
 
     async def _send(self, item: Any) -> None:
         """Queue an item, or raise the writer's error if it died (a full queue would otherwise

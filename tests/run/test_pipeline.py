@@ -116,7 +116,7 @@ def test_a_failing_sink_stops_the_readers_instead_of_blocking_them() -> None:
         run(sink, steps, batch_size=1)
 
 
-def test_full_collections_are_spaced_while_a_writer_runs_and_restored_after() -> None:
+def test_collections_are_spaced_while_a_writer_runs_and_restored_after() -> None:
     before = gc.get_threshold()
     seen: list[tuple[int, int, int]] = []
 
@@ -125,7 +125,8 @@ def test_full_collections_are_spaced_while_a_writer_runs_and_restored_after() ->
         await writer.put(R.FAMILIES, docs("a"))
 
     run(Recorder(), steps)
-    assert seen[0][:2] == before[:2] and seen[0][2] >= 100
+    young, middle, old = seen[0]
+    assert young >= 10_000 and middle == before[1] and old >= 100
     assert gc.get_threshold() == before
     with pytest.raises(SinkError):
         run(Recorder(fail_on=0), steps, batch_size=1)
