@@ -76,6 +76,7 @@ def run(size: int, latency_ms: float, dest: str) -> dict[str, float]:
             out = subprocess.run(
                 [
                     sys.executable,
+                    "-P",  # not this checkout before PYTHONPATH: the tree under test
                     "-c",
                     CHILD,
                     f"http://127.0.0.1:{port}",

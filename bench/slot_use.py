@@ -185,7 +185,9 @@ def main() -> None:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             source = Path(args.source).resolve()
-            exporter = [sys.executable, "-c", "from akeneo_sync.cli import main; main()"]
+            # -P: the working directory (this checkout) is not put before PYTHONPATH, so the
+            # exporter imports --source's tree, not this one.
+            exporter = [sys.executable, "-P", "-c", "from akeneo_sync.cli import main; main()"]
 
             def export(*flags: str) -> list[str]:
                 login = (part for pair in zip(FLAGS, CREDENTIALS, strict=True) for part in pair)
