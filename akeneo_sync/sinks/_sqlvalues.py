@@ -4,15 +4,18 @@ first load, and the table left out on request (``SinkContext.values_table``).
 Into an empty table (a first export) the rows go in without any index, and the indexes are built
 sorted, several times faster than maintaining them row by row: on SQLite, where the database works
 in the exporter's own process, the uuid index alone was a third of the time ``product_values``
-took. They are built at ``finish`` (the sink's ``close``), or earlier with ``build`` when the
-sink sees the database waiting for rows (an export that waits on Akeneo's answers, not on its own
-CPU): a build over the first rows is short, the later rows cost the database time it had spare,
-and none is left for after the last answer. Without the uuid index a product's old rows cannot be
-found, so a batch first asks the products table whether any of its products was stored before;
-if one was (a product read twice in one run, or products stored without rows), the uuid index is
-built at that moment and rows are deleted as usual from then on. MySQL keeps its uuid index all
-along, and builds the others at ``finish`` only: its ``CREATE INDEX`` would commit the open
-transaction, and with it data the state does not cover yet.
+took. They are built at ``finish`` (the sink's ``close``). On PostgreSQL they may be built earlier,
+with ``build``, when the sink sees the server waiting for rows (an export that waits on Akeneo's
+answers): a build over the first rows is short, the later rows cost the server time it had spare,
+and none is left for after the last answer. Not on SQLite: there the rows indexed one by one made
+the exporter's own process use 1.6x the CPU for the whole export, taking the cores its reads needed
+(BENCHMARKS.md, section 8: 71.9 % of Akeneo's slots used at 100,000 products against 81.5 %
+with the build at the end, on a 2-core machine). Without the uuid index a product's old rows
+cannot be found, so a batch first asks the products table whether any of its products was stored
+before; if one was (a product read twice in one run, or products stored without rows), the uuid
+index is built at that moment and rows are deleted as usual from then on. MySQL keeps its uuid
+index all along, and builds the others at ``finish`` only: its ``CREATE INDEX`` would commit the
+open transaction, and with it data the state does not cover yet.
 """
 
 from __future__ import annotations
@@ -76,8 +79,9 @@ class ValuesTable:
 
     @property
     def can_build(self) -> bool:
-        """Whether indexes wait to be built, and ``build`` may build them in a transaction."""
-        return self._deferred and self.dialect != "mysql"
+        """Whether indexes wait to be built and may be built before ``finish`` (``build``, in a
+        transaction), by a database server of its own."""
+        return self._deferred and self.dialect == "postgresql"
 
     def build(self, conn: Connection) -> None:
         """Every index built now, in ``conn``'s transaction; rows are indexed as they come."""

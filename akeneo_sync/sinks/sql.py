@@ -170,8 +170,9 @@ class SqlSink(Sink):
         writer.submit(store)
 
     def _index_early(self, conn: Connection, writer: BackgroundWriter) -> None:
-        """The ``product_values`` indexes built now, if the database waited for rows half the
-        time over the last ``EARLY_INDEX_WINDOW`` seconds of products (``_sqlvalues``)."""
+        """The ``product_values`` indexes built now, if the database server waited for rows
+        half the time over the last ``EARLY_INDEX_WINDOW`` seconds of products (``_sqlvalues``:
+        PostgreSQL only)."""
         now = time.perf_counter()
         if self._window is None:
             self._window = (now, writer.idle)
