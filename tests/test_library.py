@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -17,14 +18,24 @@ def test_every_public_name_resolves() -> None:
         assert getattr(akeneo_sync, name) is not None, name
 
 
+def _loaded_by(statement: str, prefixes: tuple[str, ...]) -> list[str]:
+    """The modules starting with one of ``prefixes`` that ``statement`` loads, in a fresh
+    interpreter."""
+    found = f"[m for m in sys.modules if m.startswith({prefixes})]"
+    code = f"import json, sys; {statement}; print(json.dumps({found}))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return sorted(json.loads(out.stdout))
+
+
 def test_importing_the_package_loads_nothing_heavy() -> None:
     # Names load on first use: ``import akeneo_sync.emulator`` must not pull the client in.
-    code = (
-        "import sys, akeneo_sync; "
-        "print(sorted(m for m in sys.modules if m.startswith('akeneo_sync.')))"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "[]"
+    assert _loaded_by("import akeneo_sync", ("akeneo_sync.",)) == ["akeneo_sync._lazy"]
+
+
+def test_the_cli_loads_no_server_until_a_command_serves() -> None:
+    # The emulator, the status page and the events receiver are loaded by their commands only.
+    servers = ("starlette", "uvicorn", "akeneo_sync.emulator.app", "akeneo_sync.listen.receiver")
+    assert _loaded_by("import akeneo_sync.cli", servers) == []
 
 
 def test_the_library_guide_runs_as_written(capsys: object) -> None:
