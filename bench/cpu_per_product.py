@@ -89,7 +89,6 @@ gc.callbacks.append(timed)
 
 extra = json.loads(sys.argv[4])
 if os.environ.get("CPU_BENCH_GC"):  # what GC costs: thresholds "a,b,c", or "off"
-    import gc
     spec = os.environ["CPU_BENCH_GC"]
     gc.disable() if spec == "off" else gc.set_threshold(*map(int, spec.split(",")))
 imported = cpu()
