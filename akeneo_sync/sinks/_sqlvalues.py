@@ -79,8 +79,8 @@ class ValuesTable:
 
     @property
     def can_build(self) -> bool:
-        """Whether indexes wait to be built and may be built before ``finish`` (``build``, in a
-        transaction), by a database server of its own."""
+        """Whether indexes wait to be built and may be built before ``finish``: PostgreSQL, a
+        server of its own whose ``CREATE INDEX`` stays in the transaction (``build``)."""
         return self._deferred and self.dialect == "postgresql"
 
     def build(self, conn: Connection) -> None:
