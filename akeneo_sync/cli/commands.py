@@ -4,6 +4,7 @@ exit codes."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import os
@@ -35,6 +36,7 @@ from akeneo_sync.run.schedule import (
     install_stop_handlers,
     parse_cadence,
     parse_duration,
+    stale_limit,
 )
 from akeneo_sync.settings import Connection
 
@@ -245,22 +247,30 @@ def run_command(
                 kind=kind,
             )
 
-    # The status page's server (Starlette, uvicorn) is loaded by the commands that serve it.
-    from akeneo_sync.status.app import serving_beside, stale_limit
+    stale_after = stale_limit(kwargs.get("stale_after"), every)
+
+    def status_page() -> contextlib.AbstractAsyncContextManager[str | None]:
+        """``--status-port``: the status pages beside the runs (their server, Starlette and
+        uvicorn, loaded only then)."""
+        port = kwargs.get("status_port")
+        if port is None:
+            return contextlib.nullcontext()
+        from akeneo_sync.status.app import serving_beside
+
+        return serving_beside(
+            destination,
+            port=port,
+            host=kwargs.get("status_host") or "127.0.0.1",
+            format=kwargs.get("file_format"),
+            table_prefix=kwargs["table_prefix"],
+            stale_after=stale_after,
+        )
 
     async def main() -> None:
         nonlocal interruption
         stop = asyncio.Event()
         interruption = install_stop_handlers(stop)
-        page = serving_beside(
-            destination,
-            port=kwargs.get("status_port"),
-            host=kwargs.get("status_host") or "127.0.0.1",
-            format=kwargs.get("file_format"),
-            table_prefix=kwargs["table_prefix"],
-            stale_after=stale_limit(kwargs.get("stale_after"), every),
-        )
-        async with page:
+        async with status_page():
             await api.sync_every(every, once, stop, on_report)
 
     asyncio.run(main())

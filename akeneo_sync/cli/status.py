@@ -18,7 +18,7 @@ from rich.table import Table
 
 from akeneo_sync.cli.commands import cli, handle_errors
 from akeneo_sync.cli.console import setup_logging
-from akeneo_sync.run.schedule import parse_duration
+from akeneo_sync.run.schedule import parse_duration, stale_limit
 from akeneo_sync.sinks import FORMATS
 from akeneo_sync.status.page import duration, when
 from akeneo_sync.status.snapshot import Snapshot, Watcher, ago, open_readonly
@@ -185,7 +185,7 @@ def status_command(
       akeneo-sync status --to catalog.db --every 15m
       akeneo-sync status --to postgresql://me@db/shop --port 9108 --stale-after 2h
     """
-    from akeneo_sync.status.app import serving, stale_limit  # the server, only when served
+    from akeneo_sync.status.app import serving  # the server, only when served
 
     setup_logging(0, quiet)
     limit = stale_limit(stale_after, parse_duration(every) if every else None)

@@ -41,6 +41,28 @@ def parse_duration(text: str) -> timedelta:
     return duration
 
 
+def stale_limit(text: str | None, every: timedelta | None) -> timedelta | None:
+    """``--stale-after``: a number is a multiple of ``every`` (the default, ``3``, only when
+    there is an ``every``), a duration (``45m``) is itself, ``off`` never."""
+    given = (text or "").strip().lower()
+    if given in ("off", "never", "0"):
+        return None
+    try:
+        factor = float(given or "3")
+    except ValueError:
+        return parse_duration(given)
+    if every is None:
+        if not given:
+            return None  # no cadence known, none asked for: only failures make it unhealthy
+        raise ConfigError(
+            f"--stale-after {given} is a multiple of --every: give --every (how often the "
+            "destination is synced) or a duration such as 1h"
+        )
+    if factor <= 0:
+        raise ConfigError(f"--stale-after {given}: a multiple must be more than zero")
+    return every * factor
+
+
 def parse_cadence(text: str) -> int | timedelta:
     """``--reconcile-every``: a bare number counts runs (``1`` every run, ``0`` never); a
     duration (``1h``) is how old the last whole read of the reference data may get."""

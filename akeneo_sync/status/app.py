@@ -23,7 +23,6 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from akeneo_sync.errors import ConfigError
-from akeneo_sync.run.schedule import parse_duration
 from akeneo_sync.status import metrics, page
 from akeneo_sync.status.snapshot import Snapshot, Watcher
 
@@ -116,40 +115,15 @@ async def serving(
                 await task
 
 
-def stale_limit(text: str | None, every: timedelta | None) -> timedelta | None:
-    """``--stale-after``: a number is a multiple of ``every`` (the default, ``3``, only when
-    there is an ``every``), a duration (``45m``) is itself, ``off`` never."""
-    given = (text or "").strip().lower()
-    if given in ("off", "never", "0"):
-        return None
-    try:
-        factor = float(given or "3")
-    except ValueError:
-        return parse_duration(given)
-    if every is None:
-        if not given:
-            return None  # no cadence known, none asked for: only failures make it unhealthy
-        raise ConfigError(
-            f"--stale-after {given} is a multiple of --every: give --every (how often the "
-            "destination is synced) or a duration such as 1h"
-        )
-    if factor <= 0:
-        raise ConfigError(f"--stale-after {given}: a multiple must be more than zero")
-    return every * factor
-
-
 def serving_beside(
     destination: str,
     *,
-    port: int | None,
+    port: int,
     host: str = "127.0.0.1",
     format: str | None = None,
     table_prefix: str = "",
     stale_after: timedelta | None = None,
-) -> contextlib.AbstractAsyncContextManager[str | None]:
-    """The status pages of ``destination`` while a sync runs (``sync --status-port``); nothing
-    when ``port`` is None."""
-    if port is None:
-        return contextlib.nullcontext()
+) -> contextlib.AbstractAsyncContextManager[str]:
+    """The status pages of ``destination`` while a sync runs (``sync --status-port``)."""
     watcher = Watcher(destination, format=format, table_prefix=table_prefix)
     return serving(watcher, host=host, port=port, stale_after=stale_after)
