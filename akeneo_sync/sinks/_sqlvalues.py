@@ -20,17 +20,34 @@ open transaction, and with it data the state does not cover yet.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, delete, insert, inspect, select
+from sqlalchemy import (
+    Column,
+    Connection,
+    Double,
+    Engine,
+    Index,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    insert,
+    inspect,
+    select,
+)
 from sqlalchemy.sql.expression import bindparam
 
 from akeneo_sync.sinks._sqlbulk import Prepared, mysql_load, pg_copy
 from akeneo_sync.sinks._sqlengine import load_refused
-from akeneo_sync.sinks._sqlschema import Layout
+from akeneo_sync.sinks._sqlschema import Layout, index_name
 
 IN_CHUNK = 500  # keys per ``IN (...)``: far below every driver's parameter limit
+SORT_THREADS = min(os.cpu_count() or 1, 4) - 1
+"""SQLite's helper threads for sorting an index build: 100,000 products' indexes took 12.0-12.5 s
+with one on 2 cores, 14.0-15.2 s without (``BENCHMARKS.md``, section 9)."""
 
 
 class ValuesTable:
@@ -61,7 +78,8 @@ class ValuesTable:
     def prepare(self, engine: Engine) -> None:
         """Into an empty table, load first and index after; otherwise make sure every index is
         there, even if a run died before building them."""
-        with engine.connect() as conn:
+        with engine.begin() as conn:
+            self._drop_replaced(conn)
             empty = conn.execute(select(self.table.c.uuid).limit(1)).first() is None
 
         if not empty:
@@ -111,6 +129,21 @@ class ValuesTable:
         for start in range(0, len(uuids), IN_CHUNK):
             conn.execute(stmt, {"uuids": list(uuids[start : start + IN_CHUNK])})
 
+    def _drop_replaced(self, conn: Connection) -> None:
+        """Indexes of earlier releases that another one replaces: the ``(attribute,
+        number_value)`` index over every row, where the database has partial indexes."""
+        if self.dialect == "mysql":
+            return
+        gone = Table(
+            self.table.name,
+            MetaData(),
+            Column("attribute", Text),
+            Column("number_value", Double),
+            schema=self.table.schema,
+        )
+        name = index_name(self.table.name, "attribute", "number_value")
+        Index(name, gone.c.attribute, gone.c.number_value).drop(conn, checkfirst=True)
+
     def _deferrable(self) -> list[Any]:
         return [
             i
@@ -134,7 +167,13 @@ class ValuesTable:
 
     def _create_indexes(self, engine: Engine) -> None:
         with engine.begin() as conn:
-            self.build(conn)
+            if self.dialect == "sqlite":  # sort on the other cores too: nothing else runs now
+                conn.exec_driver_sql(f"PRAGMA threads = {SORT_THREADS}")
+            try:
+                self.build(conn)
+            finally:
+                if self.dialect == "sqlite":
+                    conn.exec_driver_sql("PRAGMA threads = 0")
 
     def _insert(
         self, conn: Connection, rows: Sequence[tuple[Any, ...]], load_file: str | None

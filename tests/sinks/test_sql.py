@@ -105,19 +105,39 @@ def test_typed_columns(url: str, engine: sa.Engine) -> None:
     assert recent == [(1,)]
 
 
+def _value_indexes(url: str) -> set[str]:
+    """``product_values``' index names: MySQL has no partial index, so its number index holds
+    every row; the others hold only the rows with a number."""
+    numbers = "attribute_number_value" if url.startswith("mysql") else "numbers"
+    return {f"product_values_{c}_idx" for c in ("uuid", numbers, "attribute_text_value")}
+
+
+def _plan(engine: sa.Engine, query: str) -> str:
+    explain = "EXPLAIN QUERY PLAN " if engine.dialect.name == "sqlite" else "EXPLAIN "
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":  # a tiny table: say an index is wanted
+            conn.execute(sa.text("SET LOCAL enable_seqscan = off"))
+        return " ".join(str(c) for r in conn.execute(sa.text(explain + query)) for c in r)
+
+
 def test_indexes_exist(url: str, engine: sa.Engine) -> None:
     _export(url)
     inspector = sa.inspect(engine)
     product_cols = {tuple(i["column_names"]) for i in inspector.get_indexes("products")}
     assert {("family",), ("parent",), ("updated",), ("identifier",)} <= product_cols
-    value_cols = {
-        tuple(c for c in i["column_names"] if c) for i in inspector.get_indexes("product_values")
-    }
-    assert ("uuid",) in value_cols and ("attribute", "number_value") in value_cols
-    assert any(
-        cols[0] == "attribute" and len(cols) <= 2
-        for cols in value_cols - {("attribute", "number_value")}
+    names = {i["name"] for i in inspector.get_indexes("product_values")}
+    assert names == _value_indexes(url)
+    # The documented queries on numbers and texts use them.
+    numbers = _plan(
+        engine,
+        "SELECT uuid FROM product_values"
+        " WHERE attribute = 'price' AND unit = 'EUR' AND number_value < 20",
     )
+    assert next(n for n in names if "number" in n) in numbers, numbers
+    texts = _plan(
+        engine, "SELECT uuid FROM product_values WHERE attribute = 'color' AND text_value = 'red'"
+    )
+    assert "product_values_attribute_text_value_idx" in texts, texts
     assert _rows(engine, "SELECT value FROM _akeneo_sync_meta WHERE name='schema_version'") == [
         ("2",)
     ]
@@ -320,11 +340,7 @@ def test_indexes_of_a_run_that_died_are_built_by_the_next(url: str, engine: sa.E
     again.open(_context())
     again.close(True)
     names = {i["name"] for i in sa.inspect(engine).get_indexes("product_values")}
-    assert names == {
-        "product_values_uuid_idx",
-        "product_values_attribute_number_value_idx",
-        "product_values_attribute_text_value_idx",
-    }
+    assert names == _value_indexes(url)
 
 
 def _value_uuids(engine: sa.Engine) -> list[tuple[object, ...]]:
@@ -387,11 +403,7 @@ def test_indexes_are_built_while_the_database_server_waits_for_rows(
     catalog_docs.write(sink, R.PRODUCTS, renamed)  # seen again: its old rows must go
     sink.commit({"cursor": "c1"})
     names = {i["name"] for i in sa.inspect(engine).get_indexes("product_values")}
-    every = {
-        "product_values_uuid_idx",
-        "product_values_attribute_number_value_idx",
-        "product_values_attribute_text_value_idx",
-    }
+    every = _value_indexes(url)
     # MySQL's CREATE INDEX would commit the open transaction: its indexes wait for close, as
     # SQLite's do (the uuid index only once a product is written twice).
     assert names == (every if url.startswith("postgresql") else {"product_values_uuid_idx"})
@@ -446,6 +458,32 @@ def test_schema_version_1_is_migrated(tmp_path: Path) -> None:
     assert _rows(eng, "SELECT value FROM _akeneo_sync_meta WHERE name='schema_version'") == [("2",)]
     assert sink.read_state() == {"cursor": "c1"}
     eng.dispose()
+
+
+@pytest.mark.parametrize("url", ["sqlite", "postgres"], indirect=True)
+def test_the_number_index_of_earlier_releases_is_replaced(url: str, engine: sa.Engine) -> None:
+    """Earlier releases indexed every row's ``(attribute, number_value)``; the next run replaces
+    that index with the partial one, on a table that has rows as on an empty one."""
+    _export(url)
+    old = "product_values_attribute_number_value_idx"
+
+    def downgrade() -> None:
+        with engine.begin() as conn:
+            conn.execute(sa.text("DROP INDEX product_values_numbers_idx"))
+            conn.execute(sa.text(f"CREATE INDEX {old} ON product_values (attribute, number_value)"))
+
+    downgrade()
+    _export(url)  # rows there: indexes made sure of at open
+    assert {i["name"] for i in sa.inspect(engine).get_indexes("product_values")} == (
+        _value_indexes(url)
+    )
+    downgrade()
+    with engine.begin() as conn:
+        conn.execute(sa.text("DELETE FROM product_values"))
+    _export(url)  # an empty table: indexes built after the load
+    assert {i["name"] for i in sa.inspect(engine).get_indexes("product_values")} == (
+        _value_indexes(url)
+    )
 
 
 def test_sqlite_takes_many_rows_a_statement_and_the_last_of_a_key_wins(tmp_path: Path) -> None:
