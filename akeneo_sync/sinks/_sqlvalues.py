@@ -24,20 +24,7 @@ import os
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import (
-    Column,
-    Connection,
-    Double,
-    Engine,
-    Index,
-    MetaData,
-    Table,
-    Text,
-    delete,
-    insert,
-    inspect,
-    select,
-)
+from sqlalchemy import Connection, Engine, Table, delete, insert, inspect, select
 from sqlalchemy.sql.expression import bindparam
 
 from akeneo_sync.sinks._sqlbulk import Prepared, mysql_load, pg_copy
@@ -134,15 +121,11 @@ class ValuesTable:
         number_value)`` index over every row, where the database has partial indexes."""
         if self.dialect == "mysql":
             return
-        gone = Table(
-            self.table.name,
-            MetaData(),
-            Column("attribute", Text),
-            Column("number_value", Double),
-            schema=self.table.schema,
-        )
-        name = index_name(self.table.name, "attribute", "number_value")
-        Index(name, gone.c.attribute, gone.c.number_value).drop(conn, checkfirst=True)
+        quote = conn.dialect.identifier_preparer
+        name = quote.quote(index_name(self.table.name, "attribute", "number_value"))
+        if self.table.schema:
+            name = f"{quote.quote_schema(self.table.schema)}.{name}"
+        conn.exec_driver_sql(f"DROP INDEX IF EXISTS {name}")
 
     def _deferrable(self) -> list[Any]:
         return [
