@@ -7,6 +7,13 @@ can last the interpreter's switch interval. Measured alone, 200,000 ``product_va
 1.50 s one row a statement and 0.91 s at 50 rows; beside a thread that keeps the GIL busy, 72 s
 against 9 s. So the SQLite writers (the SQL sink, the file sinks' work index, the model store)
 insert ``ROWS_A_STATEMENT`` rows a statement: ``VALUES (?, ?), (?, ?), ...``.
+
+Binding those parameters holds the GIL, and ``sqlite3`` binds only int, float, str and bytes
+directly: any other value is looked up as an adapter first, and None and bool miss that look-up
+twice (``__adapt__``, then ``__conform__``: two attribute errors raised and cleared) before
+they are bound as NULL and 0/1 all the same. A third of a ``product_values`` row's parameters
+are None, so those misses were half the time a statement took to bind (``BENCHMARKS.md``,
+section 10). ``_bind_directly`` registers adapters that give the very same values.
 """
 
 from __future__ import annotations
@@ -22,6 +29,22 @@ MAX_PARAMETERS = 32766 if sqlite3.sqlite_version_info >= (3, 32) else 999
 """SQLite's default limit on a statement's parameters."""
 
 _VALUES = re.compile(r"\bVALUES (\((?:\?, ?)*\?\))")
+
+
+def _null(value: None) -> None:
+    return value
+
+
+def _bind_directly() -> None:
+    """None as NULL and bool as 0/1, as ``sqlite3`` binds them anyway, found at the first
+    look-up. Process-wide; an adapter the embedding program registered is left alone."""
+    if (type(None), sqlite3.PrepareProtocol) not in sqlite3.adapters:
+        sqlite3.register_adapter(type(None), _null)
+    if (bool, sqlite3.PrepareProtocol) not in sqlite3.adapters:
+        sqlite3.register_adapter(bool, int)
+
+
+_bind_directly()
 
 
 class Executes(Protocol):

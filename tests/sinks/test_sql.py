@@ -513,3 +513,31 @@ def test_sqlite_takes_many_rows_a_statement_and_the_last_of_a_key_wins(tmp_path:
     assert len(stored) == len(rows) - 1
     assert stored["k001"] == "again" and stored["k249"] == "v249"
     engine.dispose()
+
+
+_BINDS = """
+import sqlite3, sys
+if sys.argv[1] == "theirs":  # a program that embeds akeneo_sync and stores booleans as text
+    sqlite3.register_adapter(bool, lambda b: "yes" if b else "no")
+from akeneo_sync.sinks._sqlrows import ManyRows
+db = sqlite3.connect(":memory:")
+db.execute("CREATE TABLE t (n, yes, no)")
+ManyRows("INSERT INTO t (n, yes, no) VALUES (?, ?, ?)").run(db, [(None, True, False)] * 3)
+print(db.execute("SELECT DISTINCT typeof(n), yes, typeof(yes), no FROM t").fetchall())
+"""
+
+
+@pytest.mark.parametrize(
+    ("program", "stored"),
+    [("ours", "[('null', 1, 'integer', 0)]"), ("theirs", "[('null', 'yes', 'text', 'no')]")],
+)
+def test_sqlite_binds_none_and_bool_as_its_driver_does(program: str, stored: str) -> None:
+    """``_sqlrows`` gives None and bool adapters of their own (the driver's look-up missed twice
+    for each): they store what the driver stores without them, NULL and 0/1; an adapter the
+    embedding program registered first is left alone."""
+    import subprocess
+
+    done = subprocess.run(
+        [sys.executable, "-c", _BINDS, program], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == stored
