@@ -7,6 +7,9 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 import akeneo_sync
 
@@ -49,3 +52,15 @@ def test_the_library_guide_runs_as_written(capsys: object) -> None:
         server = namespace.get("server")
         if server is not None:
             server.stop()  # type: ignore[attr-defined]
+
+
+def test_a_destination_that_cannot_be_opened_fails_before_the_pim(monkeypatch: Any) -> None:
+    """The destination's modules load while the PIM is asked; their error still comes first,
+    whatever the PIM answered meanwhile (here, nobody listens at its URL)."""
+    from akeneo_sync.errors import MissingDependencyError
+
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # what an absent driver looks like
+    connection = akeneo_sync.Connection(url="http://127.0.0.1:9", token="app-token")
+    options = akeneo_sync.ExportOptions(labels="en_US")
+    with pytest.raises(MissingDependencyError, match=r"akeneo-sync\[postgres\]"):
+        akeneo_sync.export("postgresql://user@127.0.0.1/shop", connection, options)

@@ -39,6 +39,7 @@ from akeneo_sync.run.schedule import (
     stale_limit,
 )
 from akeneo_sync.settings import Connection
+from akeneo_sync.sinks import mask_url
 
 DEFAULT_DEMO_DB = "akeneo-demo.db"
 log = logging.getLogger("akeneo_sync")
@@ -223,8 +224,13 @@ def run_command(
         "flat": kwargs.get("flat", False),
         "raw_cells": kwargs.get("raw_cells", False),
     }
-    sink = api.open_destination(destination, **sink_options)
-    shown = sink.url  # secrets masked
+    api.check_destination(
+        destination,
+        format=sink_options["format"],
+        table_prefix=sink_options["table_prefix"],
+        flat=sink_options["flat"],
+    )
+    shown = mask_url(destination)
     interruption = Interruption()
     last: list[Report] = []
 

@@ -28,7 +28,7 @@ from akeneo_sync.errors import ConfigError, MissingDependencyError
 from akeneo_sync.sinks.base import Sink, SinkContext
 from akeneo_sync.sinks.formats import FORMATS
 
-__all__ = ["FORMATS", "Sink", "SinkContext", "mask_url", "open_sink", "require"]
+__all__ = ["FORMATS", "Sink", "SinkContext", "kind_of", "mask_url", "open_sink", "require"]
 
 
 def require(module: str, extra: str) -> Any:
@@ -145,6 +145,16 @@ def open_sink(
 ) -> Sink:
     """The sink for ``dest``; nothing is opened or created until ``sink.open(context)``."""
     options = SinkOptions(format, table_prefix, flat, raw_cells)
+    return _factory(dest, flat)(dest, options)
+
+
+def kind_of(dest: str, *, flat: bool = False) -> str:
+    """What ``dest`` is, ``directory``, ``json``, ``workbook`` or ``database``, told without
+    loading its sink's modules; the same errors as ``open_sink``."""
+    return _KINDS.get(_factory(dest, flat), "database")
+
+
+def _factory(dest: str, flat: bool) -> SinkFactory:
     if flat and not dest.lower().endswith(".json"):
         raise ConfigError(f"--flat is for a .json file; {mask_url(dest)} is none")
     scheme = urlsplit(dest).scheme.lower() if "://" in dest else ""
@@ -155,14 +165,21 @@ def open_sink(
                 f"unknown destination scheme {scheme!r} in {mask_url(dest)}; use a .json file, a "
                 "directory, sqlite:///file.db, postgresql://, mysql://, mariadb:// or mongodb://"
             )
-        return factory(dest, options)
+        return factory
     for ending, factory in EXTENSIONS.items():
         if dest.lower().endswith(ending):
-            return factory(dest, options)
+            return factory
     _, ext = os.path.splitext(dest.rstrip("/\\"))
     if ext and not os.path.isdir(dest):
         raise ConfigError(
             f"cannot tell which destination {dest!r} is: use a .json or .xlsx file, a directory "
             f"(with --format {'/'.join(FORMATS)}), a .db/.sqlite file or a database URL"
         )
-    return _directory(dest, options)
+    return _directory
+
+
+_KINDS: dict[SinkFactory, str] = {
+    _directory: "directory",
+    _json_file: "json",
+    _workbook: "workbook",
+}

@@ -187,10 +187,11 @@ def test_a_labels_locale_the_pim_does_not_have_lists_the_enabled_ones(
     ids=["format-for-a-database", "format-for-a-json-file", "table-prefix-for-files"],
 )
 def test_an_option_that_does_not_apply_to_the_destination_is_refused(
-    server: EmulatorServer, tmp_path: Path, args: list[str], line: str
+    tmp_path: Path, args: list[str], line: str
 ) -> None:
+    """Before anything is asked: nobody listens at this URL."""
     args = [a.format(tmp=tmp_path) for a in args]
-    result = fails("export", *args, "--url", server.url, *CREDS, code=CONFIG)
+    result = fails("export", *args, "--url", "http://127.0.0.1:9", *CREDS, code=CONFIG)
     assert result == f"error: {line.format(tmp=tmp_path)}"
 
 
