@@ -97,7 +97,8 @@ async def run_async(
     except LockedError:
         raise  # the destination is another run's, which may not have committed yet
     except BaseException:
-        await asyncio.gather(opening, return_exceptions=True)  # a client that failed to start
+        # The client may have failed before the sink was awaited: let the thread end.
+        await asyncio.gather(opening, return_exceptions=True)
         # A wrong URL or refused credentials must not leave an empty destination behind.
         if fresh is not None and sink is not None:
             remove_if_uncommitted(fresh, sink)

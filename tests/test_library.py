@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -54,7 +53,9 @@ def test_the_library_guide_runs_as_written(capsys: object) -> None:
             server.stop()  # type: ignore[attr-defined]
 
 
-def test_a_destination_that_cannot_be_opened_fails_before_the_pim(monkeypatch: Any) -> None:
+def test_a_destination_that_cannot_be_opened_fails_before_the_pim(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """The destination's modules load while the PIM is asked; their error still comes first,
     whatever the PIM answered meanwhile (here, nobody listens at its URL)."""
     from akeneo_sync.errors import MissingDependencyError

@@ -12,8 +12,9 @@ Binding those parameters holds the GIL, and ``sqlite3`` binds only int, float, s
 directly: any other value is looked up as an adapter first, and None and bool miss that look-up
 twice (``__adapt__``, then ``__conform__``: two attribute errors raised and cleared) before
 they are bound as NULL and 0/1 all the same. A third of a ``product_values`` row's parameters
-are None, so those misses were half the time a statement took to bind (``BENCHMARKS.md``,
-section 10). ``_bind_directly`` registers adapters that give the very same values.
+are None, so those misses were about 40 % of the time a statement took to bind
+(``BENCHMARKS.md``, section 10). ``_bind_directly`` registers adapters that give the very same
+values.
 """
 
 from __future__ import annotations
