@@ -3,6 +3,7 @@
     .venv/bin/python bench/slot_use.py --products 100000                  # default catalog
     .venv/bin/python bench/slot_use.py --products 100000 --skewed         # 40 families, skew 1.2
     .venv/bin/python bench/slot_use.py --products 100000 --per-item-ms 4  # latency per item
+    .venv/bin/python bench/slot_use.py --products 20000 --created-days 0.25  # imported in one go
     .venv/bin/python bench/slot_use.py --products 20000 --seed-script     # side by side
 
 The emulator runs in its own process with ``--max-concurrency 4`` (a fifth call in flight gets a
@@ -159,6 +160,11 @@ def main() -> None:
     )
     parser.add_argument("--skewed", action="store_true", help="--families 40 --family-skew 1.2")
     parser.add_argument(
+        "--created-days",
+        type=float,
+        help="The catalog created within this many days (0.25: imported in one go).",
+    )
+    parser.add_argument(
         "--seed-script",
         action="store_true",
         help="Also time the sequential seed-style exporter, same emulator.",
@@ -174,6 +180,8 @@ def main() -> None:
         emu_args += ["--latency-per-item-ms", str(args.per_item_ms)]
     if args.skewed:
         emu_args += ["--families", "40", "--family-skew", "1.2"]
+    if args.created_days is not None:
+        emu_args += ["--created-days", str(args.created_days)]
     print(f"$ {shlex.join([sys.executable, *sys.argv])}")
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, "

@@ -34,6 +34,12 @@ RATE = click.FloatRange(0, 1)
     help="Spread products over families by a Zipf-like law: 0 = even, 1.2 = one family holds "
     "about half. Default: the built-in mix.",
 )
+@click.option(
+    "--created-days",
+    type=click.FloatRange(min=0, min_open=True),
+    help="Products and models created within this many days (default: two years; 0.25: a "
+    "catalog imported in one go).",
+)
 @click.option("--client-id", default="demo", show_default=True)
 @click.option("--secret", default="demo-secret", show_default=True)
 @click.option("--username", default="demo", show_default=True)

@@ -74,6 +74,7 @@ class EmulatorConfig:
     # (0 = even); with neither, a seed gives the same catalog it always gave.
     families: int = 6
     family_skew: float | None = None
+    created_days: float | None = None  # created within that many days (default two years)
     client_id: str = "demo"
     secret: str = "demo-secret"
     username: str = "demo"

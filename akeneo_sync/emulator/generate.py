@@ -28,15 +28,19 @@ def generate_catalog(
     structure: Structure | None = None,
     families: int = BUILTIN_FAMILIES,
     family_skew: float | None = None,
+    created_days: float | None = None,
 ) -> Catalog:
     """A catalog of ``products`` for ``seed``. ``families``/``family_skew``: see
     ``families.py``; left at their defaults the catalog is the built-in six families in their
-    built-in mix, identical for a seed across versions."""
+    built-in mix, identical for a seed across versions. ``created_days``: every product and
+    model created within that many days before ``CATALOG_END`` (default two years; a fraction
+    of a day is a catalog imported in one go)."""
     if family_skew is not None and family_skew < 0:
         raise ValueError(f"family skew must be 0 or more, {family_skew} given")
     cat = Catalog(seed, structure or build_structure(seed, products, families))
     builtin_mix = family_skew is None and len(cat.family_codes) == BUILTIN_FAMILIES
-    generate_products(cat, products, None if builtin_mix else family_skew or 0.0)
+    span = SPAN if created_days is None else max(1, round(created_days * 86400))
+    generate_products(cat, products, None if builtin_mix else family_skew or 0.0, span)
     cat.n_generated = len(cat.p_family)
     return cat
 
@@ -129,9 +133,10 @@ class _Filler:
     (root, sub models, variants) or a simple product. Both family mixes share them, and the
     draws happen in the order the built-in mix always made them."""
 
-    def __init__(self, cat: Catalog, n: int) -> None:
+    def __init__(self, cat: Catalog, n: int, span: int = SPAN) -> None:
         self.cat = cat
         self.n = n
+        self.span = span
         self.rng = random.Random(cat.seed * 7 + 1)
         leaves = _leaves(cat)
         # Family -> the leaf categories of its branch in the master and the mobile tree.
@@ -143,7 +148,7 @@ class _Filler:
         self.by_family: dict[int, list[int]] = {}
         for v, f in enumerate(cat.variant_family):
             self.by_family.setdefault(f, []).append(v)
-        self.start = CATALOG_END - SPAN
+        self.start = CATALOG_END - span
         self.cache: dict[tuple[str, ...], int] = {}
 
     def cats_for(self, fam: str, p_master: float, p_mobile: float, p_sup: float) -> int:
@@ -162,10 +167,11 @@ class _Filler:
             got = self.cache[key] = self.cat.intern(key)
         return got
 
-    def stamps(self, after: int, spread: int = SPAN) -> tuple[int, int]:
+    def stamps(self, after: int, spread: int | None = None) -> tuple[int, int]:
         # Roots and simple products spread over the whole span; children follow their parent
-        # within weeks. ``updated`` lands up to 200 days later, never past CATALOG_END.
+        # within weeks. ``updated`` lands up to 200 days later. Never past CATALOG_END.
         rng = self.rng
+        spread = self.span if spread is None else spread
         created = after + rng.randrange(max(1, min(spread, CATALOG_END - after)))
         updated = created + rng.randrange(max(1, min(200 * 86400, CATALOG_END - created)))
         return created, updated
@@ -251,10 +257,10 @@ class _Filler:
         return mean(sizes)
 
 
-def generate_products(cat: Catalog, n: int, skew: float | None = None) -> None:
+def generate_products(cat: Catalog, n: int, skew: float | None = None, span: int = SPAN) -> None:
     """``skew`` None: the built-in mix of the six built-in families; otherwise every family of
-    the structure, spread by ``family_shares``."""
-    fill = _Filler(cat, n)
+    the structure, spread by ``family_shares``. ``span``: seconds over which they were created."""
+    fill = _Filler(cat, n, span)
     if skew is None:
         _builtin_mix(cat, fill)
     else:

@@ -22,7 +22,11 @@ class Emulator:
         self.stats = Stats()
         self.rng = make_rng(config.seed)
         self.catalog = catalog or generate_catalog(
-            config.seed, config.products, families=config.families, family_skew=config.family_skew
+            config.seed,
+            config.products,
+            families=config.families,
+            family_skew=config.family_skew,
+            created_days=config.created_days,
         )
         # The catalog is long-lived: freezing it keeps full GC passes from rescanning hundreds
         # of thousands of model codes and interned sets, which showed up as 100 ms page spikes.

@@ -64,6 +64,7 @@ def test_cli_command_has_every_flag() -> None:
         "seed",
         "families",
         "family_skew",
+        "created_days",
         "client_id",
         "secret",
         "username",

@@ -1,5 +1,6 @@
-"""Catalogs with many families spread by a Zipf-like law (``--families``, ``--family-skew``), and
-the default catalog staying what it always was for a seed."""
+"""Catalogs with many families spread by a Zipf-like law (``--families``, ``--family-skew``),
+created in one go (``--created-days``), and the default catalog staying what it always was for a
+seed."""
 
 from __future__ import annotations
 
@@ -136,3 +137,15 @@ def test_default_catalog_is_the_one_a_seed_always_gave(api) -> None:
 
 
 GOLDEN_DEFAULT = "7e5d308b1d7136d206f6c74d8792f9c25b697327eaace1983b5ba9b3fc9d2020"
+
+
+def test_a_catalog_created_in_one_go_has_every_stamp_in_that_window() -> None:
+    config = EmulatorConfig(port=0, products=800, seed=2, created_days=0.125)
+    with EmulatorServer(config) as srv, closing(client_for(srv)) as api:
+        products = walk(api, f"{V1}/products-uuid?limit=100&pagination_type=search_after")
+        models = walk(api, f"{V1}/product-models?limit=100")
+    stamps = sorted(d["created"] for d in products + models)
+    assert len(products) == 800 and models
+    assert stamps[0] >= "2025-05-31T21:00:00" and stamps[-1] < "2025-06-01T00:00:00", stamps
+    # Spread over the window, not piled on one second.
+    assert len(set(stamps)) > len(stamps) / 2
