@@ -8,10 +8,15 @@ one: it never changes, so every document is in exactly one part for the whole re
 products are edited; documents created during the read fall in the last part (open-ended); and
 a range of it is sized by a ``with_count`` probe (one request, one item).
 
-``plan`` bisects the time line until every range holds at most half a slot's share of the
-listing, then halves the smallest ranges until one part a slot holds an eighth of that, and
-``TAIL_PAGES`` pages, at most, to be read last: the cursors end within a few pages of each
-other. On an evenly spread catalog that is about 25 probes for 20 parts, whatever its size.
+The listing's count comes with its first page (``take_survey``), a sample of its ``created``
+stamps where the listing is not in the order of creation (products-uuid is in uuid order). The
+sample's quantiles cut the time line into about half a slot's share each, counted side by side;
+``plan`` halves (at the sample's median inside, else the middle) every range still holding more,
+then the smallest ranges until one part a slot holds an eighth of that, and ``TAIL_PAGES``
+pages, at most, to be read last: the cursors end within a few pages of each other. That is about
+one probe a part (18 for 18 parts at 20,000 products), also for a catalog imported in an
+afternoon, where halving the time line from 2010 on spent a probe, one after the other, on each
+empty half before reaching it.
 Parts are named after their range, so a resumed read rebuilds the same parts from its checkpoint
 (``from_names``).
 """
@@ -19,6 +24,7 @@ Parts are named after their range, so a resumed read rebuilds the same parts fro
 from __future__ import annotations
 
 import asyncio
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -33,6 +39,8 @@ FLOOR = datetime(2010, 1, 1)
 PREFIX = "created "
 TAIL_PAGES = 4
 """Pages of the small parts read last, at most (whatever the catalog's size)."""
+SAMPLE = PAGE
+"""Documents asked for with the listing's count: their ``created`` stamps place the first cuts."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +53,16 @@ class Partition:
     """Where a checkpointed cursor goes on; None starts from the first page."""
     size: int | None = None
     """How many documents it held when planned (largest first)."""
+
+
+@dataclass(frozen=True)
+class Survey:
+    """What one request tells of a listing before it is split."""
+
+    total: int | None
+    """Its ``items_count`` (None: it cannot be counted)."""
+    created: tuple[datetime, ...] = ()
+    """``created`` stamps of its first page, sorted, if that page is a sample of it."""
 
 
 @dataclass(frozen=True)
@@ -91,6 +109,32 @@ def from_names(base: Search, names: Iterable[str]) -> list[Partition] | None:
     return parts
 
 
+async def take_survey(
+    client: AkeneoClient, resource: str, base: Search, params: dict[str, Any] | None = None
+) -> Survey:
+    """The listing's count and its first page's ``created`` stamps, in one request."""
+    total, items = await client.counted_page(resource, base, limit=SAMPLE, **_sent(params))
+    return Survey(total, sample_of(items))
+
+
+def sample_of(items: list[dict[str, Any]]) -> tuple[datetime, ...]:
+    """The items' ``created`` stamps, if they are a sample of the listing's time line: one in
+    the order of creation (an auto-increment key) starts with its oldest documents, which say
+    nothing of the rest. Akeneo writes them in its own time zone, the one its filters take."""
+    try:
+        stamps = [datetime.strptime(str(i["created"])[:19], "%Y-%m-%dT%H:%M:%S") for i in items]
+    except (KeyError, ValueError):
+        return ()
+    rising = sum(a <= b for a, b in itertools.pairwise(stamps))
+    if len(stamps) < 2 or rising > 0.9 * (len(stamps) - 1):
+        return ()
+    return tuple(sorted(stamps))
+
+
+def _sent(params: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (params or {}).items() if v is not None}
+
+
 async def plan(
     client: AkeneoClient,
     resource: str,
@@ -98,32 +142,41 @@ async def plan(
     *,
     slots: int = 4,
     params: dict[str, Any] | None = None,
-    total: int | None = None,
+    survey: Survey | None = None,
     per_slot: int = 2,
     tail: bool = True,
 ) -> list[Partition]:
     """Parts of ``resource``'s listing under ``base``, largest first, about ``per_slot`` a slot,
     with (``tail``) small ones last. ``params`` go with every probe (``scope`` narrows products
-    to the channel's tree); ``total``: the listing's count, if known."""
+    to the channel's tree); ``survey``: the listing's, if taken already."""
     now = datetime.now(UTC).replace(tzinfo=None, microsecond=0) + timedelta(seconds=1)
-    extra = {k: v for k, v in (params or {}).items() if v is not None}
+    extra = _sent(params)
 
     async def count(since: datetime | None, before: datetime | None) -> int:
         search = merged(base, created_range(_stamp(since), _stamp(before)))
         found = await client.count(resource, search, **extra)
         return found or 0
 
-    if total is None:
-        total = await client.count(resource, base, **extra)
+    if survey is None:
+        survey = await take_survey(client, resource, base, params)
+    total, sample = survey.total, [s for s in survey.created if FLOOR < s < now]
     if total is None or total <= 2 * PAGE:
         return [whole(base)]
     target = max(PAGE, -(-total // (per_slot * slots)))
 
-    async def halve(part: _Range) -> list[_Range]:
+    def middle(part: _Range) -> datetime:
+        # The sample's median splits a crowded stretch (a catalog imported in an afternoon)
+        # where the time line's middle would leave one half empty.
         since, before = part.bounds(now)
-        middle = (since + (before - since) / 2).replace(microsecond=0)
-        left = await count(part.since, middle)
-        return [_Range(part.since, middle, left), _Range(middle, part.before, part.count - left)]
+        inside = [s for s in sample if since < s < before]
+        if len(inside) >= 2:
+            return inside[len(inside) // 2]
+        return (since + (before - since) / 2).replace(microsecond=0)
+
+    async def halve(part: _Range) -> list[_Range]:
+        cut = middle(part)
+        left = await count(part.since, cut)
+        return [_Range(part.since, cut, left), _Range(cut, part.before, part.count - left)]
 
     async def bisect(part: _Range) -> list[_Range]:
         if part.count <= target or not part.splittable(now):
@@ -132,7 +185,18 @@ async def plan(
         done = await asyncio.gather(*(bisect(h) for h in halves))
         return [r for rs in done for r in rs]
 
-    ranges = await bisect(_Range(None, None, total))
+    # The sample's quantiles cut the time line into about a part a slot's share each, counted
+    # side by side; parts still too big are halved.
+    pieces = per_slot * slots + 1
+    cuts = sorted({sample[len(sample) * i // pieces] for i in range(1, pieces)} if sample else ())
+    lefts = await asyncio.gather(*(count(None, cut) for cut in cuts))
+    bounds = [None, *cuts, None]
+    below = [0, *lefts, total]
+    seeds = [
+        _Range(bounds[i], bounds[i + 1], max(0, below[i + 1] - below[i]))
+        for i in range(len(bounds) - 1)
+    ]
+    ranges = [r for rs in await asyncio.gather(*(bisect(s) for s in seeds)) for r in rs]
     if tail:
         # Halve the smallest ranges until ``slots`` of them hold an eighth of the rest and a few
         # pages at most: read last, they end together, whichever cursor started its last part

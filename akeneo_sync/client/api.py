@@ -136,13 +136,23 @@ class AkeneoClient:
     async def count(self, resource: str, search: Search | None = None, **params: Any) -> int | None:
         """``items_count`` of a listing (one request, one item), or None if it does not count.
         Urgent (``Slots``): a plan's next probes, or a progress bar, wait for it."""
+        return (await self.counted_page(resource, search, limit=1, **params))[0]
+
+    async def counted_page(
+        self, resource: str, search: Search | None = None, *, limit: int, **params: Any
+    ) -> tuple[int | None, list[dict[str, Any]]]:
+        """``items_count`` of a listing and its first ``limit`` items, in one request (urgent,
+        as ``count``); (None, []) if the listing does not count."""
         spec = endpoint(resource)
         if not spec.countable:
-            return None
-        query = {"limit": 1, "with_count": "true", **_encode({"search": search, **params})}
+            return None, []
+        query = {"limit": limit, "with_count": "true", **_encode({"search": search, **params})}
         body = await self.http.get_json(API + spec.path, params=query, urgent=True)
-        count = body.get("items_count") if isinstance(body, dict) else None
-        return int(count) if count is not None else None
+        if not isinstance(body, dict):
+            return None, []
+        count = body.get("items_count")
+        items = (body.get("_embedded") or {}).get("items") or []
+        return (int(count) if count is not None else None), items
 
     async def download_media(self, code: str, write: Callable[[bytes], object]) -> int:
         # Media codes hold slashes ("a/b/c/d/<sha1>_name.jpg"): encode each segment, keep "/".

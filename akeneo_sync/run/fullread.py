@@ -129,8 +129,8 @@ class FullRead:
     ) -> list[plan.Partition]:
         base = filters.search(products=resource == "products")
         client = self.ctx.client
-        total = await client.count(resource, base, scope=scope)
-        self.totals[resource].set_result(total)
+        survey = await plan.take_survey(client, resource, base, {"scope": scope})
+        self.totals[resource].set_result(survey.total)
         # Models are followed by products, which fill the slots their last parts leave.
         products = resource == "products"
         parts = await plan.plan(
@@ -139,7 +139,7 @@ class FullRead:
             base,
             slots=client.concurrency,
             params={"scope": scope},
-            total=total,
+            survey=survey,
             per_slot=2 if products else 1,
             tail=products,
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import Iterator
+from datetime import datetime
 
 import httpx
 import pytest
@@ -70,6 +71,42 @@ def test_parts_cover_the_listing_once_largest_first_small_ones_last(
     small = max(plan.PAGE, min(target // 8, plan.TAIL_PAGES * plan.PAGE))
     assert all(0 < s <= small for s in sizes[-4:])
     assert len(parts) >= 8
+
+
+@pytest.mark.parametrize("resource", ["products", "product_models"])
+def test_a_catalog_imported_in_one_go_is_split_with_few_probes(resource: str) -> None:
+    # Everything created within three hours: halving the time line from 2010 on would spend
+    # a probe on each of some fifteen halves before reaching it, one after the other.
+    config = EmulatorConfig(port=0, products=PRODUCTS, seed=6, created_days=0.125)
+    with EmulatorServer(config) as srv:
+
+        async def go() -> tuple[list[plan.Partition], int, list[list[str]]]:
+            key = "uuid" if resource == "products" else "code"
+            async with AkeneoClient(**srv.credentials()) as client:
+                parts = await plan.plan(client, resource, {})
+                probes = client.stats.requests - 1  # the token's request
+                keys = [
+                    [d[key] async for page in client.pages(resource, search=p.search) for d in page]
+                    for p in parts
+                ]
+                return parts, probes, keys
+
+        parts, probes, keys = asyncio.run(go())
+        seen = Counter(k for part in keys for k in part)
+        assert len(seen) == len(_all_keys(srv, resource)) and max(seen.values()) == 1
+        assert [len(k) for k in keys] == [p.size for p in parts]
+        assert probes <= len(parts) + 2, (probes, len(parts))
+
+
+def test_a_first_page_in_the_order_of_creation_is_no_sample() -> None:
+    # A listing sorted by an auto-increment key starts with its oldest documents: their stamps
+    # say nothing of where the others are, and the plan halves the time line instead.
+    stamps = [f"2024-01-{day:02d}T10:00:00+02:00" for day in range(1, 29)]
+    assert plan.sample_of([{"created": s} for s in stamps]) == ()
+    shuffled = stamps[::3] + stamps[1::3][::-1] + stamps[2::3]  # in no order
+    sample = plan.sample_of([{"created": s} for s in shuffled])
+    assert len(sample) == 28 and sample[0] == datetime(2024, 1, 1, 10)  # the server's own time
+    assert plan.sample_of([{"code": "no stamp"}, {"created": stamps[0]}]) == ()
 
 
 def test_the_plan_keeps_the_callers_filters() -> None:
