@@ -10,9 +10,10 @@ a range of it is sized by a ``with_count`` probe (one request, one item).
 
 The listing's count comes with its first page (``take_survey``), a sample of its ``created``
 stamps where the listing is not in the order of creation (products-uuid is in uuid order). The
-sample's quantiles cut the time line into about half a slot's share each, counted side by side;
-``plan`` halves (at the sample's median inside, else the middle) every range still holding more,
-then the smallest ranges until one part a slot holds an eighth of that, and ``TAIL_PAGES``
+sample's quantiles cut the time line into pieces of about half a slot's share each (for
+products), counted side by side; ``plan`` halves (at the sample's median inside, else the
+middle) every range still holding more, then the smallest ranges until one part a slot holds an
+eighth of that, and ``TAIL_PAGES``
 pages, at most, to be read last: the cursors end within a few pages of each other. That is about
 one probe a part (18 for 18 parts at 20,000 products), also for a catalog imported in an
 afternoon, where halving the time line from 2010 on spent a probe, one after the other, on each
@@ -185,8 +186,8 @@ async def plan(
         done = await asyncio.gather(*(bisect(h) for h in halves))
         return [r for rs in done for r in rs]
 
-    # The sample's quantiles cut the time line into about a part a slot's share each, counted
-    # side by side; parts still too big are halved.
+    # The sample's quantiles cut the time line into pieces of a little under ``target`` each,
+    # counted side by side; those the sample misjudged are halved.
     pieces = per_slot * slots + 1
     cuts = sorted({sample[len(sample) * i // pieces] for i in range(1, pieces)} if sample else ())
     lefts = await asyncio.gather(*(count(None, cut) for cut in cuts))
