@@ -1,7 +1,8 @@
 """Which requests make up each resource, and how to read them fast and politely.
 
 Reference data (attributes, options, categories, families, ...) is small and read concurrently
-into memory, because transforms need it as lookups. Products and product models stream: their
+into memory, because transforms need it as lookups: the listings a run uses, no more
+(``reference_needed``). Products and product models stream: their
 listing is split into parts of similar size (``plan.py``) so several search_after cursors run at
 once and keep the client's request slots busy.
 
@@ -50,6 +51,24 @@ STRUCTURE = (
 NESTED = ("attribute_options", "family_variants", "reference_entity_records")
 REFERENCE = ("locales", *STRUCTURE, *NESTED)
 """Every resource read whole into memory (assets, products and models stream)."""
+_PARENT = {
+    "attribute_options": "attributes",
+    "family_variants": "families",
+    "reference_entity_records": "reference_entities",
+    "assets": "asset_families",
+}
+_LABELS = ("attribute_options", "families", "categories", "reference_entity_records")
+"""What ``--labels`` takes its labels from (and category paths)."""
+
+
+def reference_needed(resources: Iterable[str], *, labels: bool) -> frozenset[str]:
+    """The reference listings a run of ``resources`` reads: the locales (its first request),
+    the attributes and channels (every value is merged, shaped and restricted by them), the
+    listings it stores, with ``labels`` those labels come from, and each nested listing's
+    parent (assets': their families)."""
+    wanted = {"locales", "attributes", "channels", *resources, *(_LABELS if labels else ())}
+    wanted |= {_PARENT[name] for name in wanted if name in _PARENT}
+    return frozenset(wanted) & frozenset(REFERENCE)
 
 
 @dataclass
@@ -102,12 +121,14 @@ async def read_reference(
     client: AkeneoClient,
     answered: asyncio.Event | None = None,
     known: Mapping[str, list[Doc]] | None = None,
+    names: Iterable[str] = REFERENCE,
 ) -> dict[str, list[Doc]]:
-    """Every resource of ``REFERENCE`` (all of them: lookups need them), read concurrently; a
-    nested listing starts as soon as its parents are in. ``answered`` is set once Akeneo
-    answered the first request; ``known``: top listings read already in this run, not asked
-    for again."""
+    """The resources of ``REFERENCE`` among ``names`` (``reference_needed``; the others come
+    back empty), read concurrently; a nested listing starts as soon as its parents are in.
+    ``answered`` is set once Akeneo answered the first request; ``known``: top listings read
+    already in this run, not asked for again."""
     known = known or {}
+    names = set(names) | {_PARENT[n] for n in names if n in _PARENT}
 
     async def listing(name: str) -> list[Doc]:
         return list(known[name]) if name in known else await collect(client.pages(name))
@@ -116,32 +137,33 @@ async def read_reference(
     locales = await listing("locales")
     if answered is not None:
         answered.set()
-    top = {name: asyncio.ensure_future(listing(name)) for name in STRUCTURE}
+    top = {name: asyncio.ensure_future(listing(name)) for name in STRUCTURE if name in names}
 
-    async def nested(name: str, parent: str, codes: Callable[[list[Doc]], list[str]]) -> list[Doc]:
-        parents = codes(await top[parent])
+    async def nested(name: str, codes: Callable[[list[Doc]], list[str]]) -> list[Doc]:
+        parents = codes(await top[_PARENT[name]])
         return await _flat(collect(client.pages(name, parent=c)) for c in parents)
 
+    nesting: dict[str, Callable[[list[Doc]], list[str]]] = {
+        "attribute_options": lambda docs: [
+            a["code"] for a in docs if a.get("type") in SELECT_TYPES
+        ],
+        "family_variants": lambda docs: [f["code"] for f in docs],
+        "reference_entity_records": lambda docs: [e["code"] for e in docs],
+    }
     jobs = {
         **top,
-        "attribute_options": nested(
-            "attribute_options",
-            "attributes",
-            lambda docs: [a["code"] for a in docs if a.get("type") in SELECT_TYPES],
-        ),
-        "family_variants": nested(
-            "family_variants", "families", lambda docs: [f["code"] for f in docs]
-        ),
-        "reference_entity_records": nested(
-            "reference_entity_records", "reference_entities", lambda docs: [e["code"] for e in docs]
-        ),
+        **{name: nested(name, codes) for name, codes in nesting.items() if name in names},
     }
     try:
         found = await asyncio.gather(*jobs.values())
     finally:
         for job in top.values():
             job.cancel()
-    return {"locales": locales, **dict(zip(jobs, found, strict=True))}
+    return {
+        **{name: [] for name in REFERENCE},
+        "locales": locales,
+        **dict(zip(jobs, found, strict=True)),
+    }
 
 
 async def read_changed(

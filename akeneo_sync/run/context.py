@@ -89,6 +89,8 @@ class ReadContext:
     """The full read of models and products, once started (``run/fullread.py``)."""
     known: dict[str, list[Doc]] = field(default_factory=dict)
     """Reference listings read already in this run (``api.check_options``): not asked again."""
+    reference_names: frozenset[str] = frozenset(extract.REFERENCE)
+    """The reference listings read (``extract.reference_needed``; the others stay empty)."""
     _answered: asyncio.Event = field(default_factory=asyncio.Event)
     _reading: asyncio.Future[dict[str, list[Doc]]] | None = None
 
@@ -103,7 +105,9 @@ class ReadContext:
 
     def _read_reference(self) -> asyncio.Future[dict[str, list[Doc]]]:
         if self._reading is None:
-            reading = extract.read_reference(self.client, self._answered, self.known)
+            reading = extract.read_reference(
+                self.client, self._answered, self.known, self.reference_names
+            )
             self._reading = asyncio.ensure_future(reading)
         return self._reading
 

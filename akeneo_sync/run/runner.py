@@ -238,6 +238,9 @@ async def _read_all(run: RunContext, *, incremental: bool) -> None:
     report.state["source"] = run.source
     cursors = stored_cursors(previous)
     wanted = {r.name for r in run.chosen}
+    # Read from Akeneo (not from the destination), the reference holds what this run stores or
+    # shows, no more.
+    ctx.reference_names = extract.reference_needed(wanted, labels=bool(run.options.labels))
     resume = None if replacing else unfinished_full(previous)
     incremental = (
         incremental and not replacing and not resume and can_run_incrementally(previous, wanted)

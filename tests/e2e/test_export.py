@@ -180,6 +180,31 @@ def test_filters_narrow_the_export(
     assert stored == expected and expected
 
 
+@pytest.mark.parametrize("labels", [None, "en_US"])
+def test_a_products_export_reads_only_the_reference_it_uses(
+    emulator: EmulatorServer, oracle: Oracle, tmp_path: Path, labels: str | None
+) -> None:
+    out = tmp_path / "out"
+    before = oracle.stats()["by_resource"]
+    run_export(emulator.url, str(out), resources=("products",), labels=labels)
+    after = oracle.stats()["by_resource"]
+    asked = {name for name, n in after.items() if n > before.get(name, 0)}
+    # Values are merged, shaped and restricted by the attributes and channels; the locales are
+    # the first request. Labels come from options, families, categories and records.
+    used = {"token", "locales", "channels", "attributes", "product-models", "products-uuid"}
+    if labels:
+        used |= {"families", "categories", "reference-entities"}
+    assert asked == used
+    expected = oracle.products()
+    stored = [json.loads(line) for line in (out / "products.jsonl").read_text().splitlines()]
+    assert sorted(p["uuid"] for p in stored) == sorted(expected)
+    for product in stored:
+        assert without_labels(product["values"]) == expected[product["uuid"]]["values"]
+    labelled = [v for p in stored for vs in p["values"].values() for v in vs if "label" in v]
+    assert bool(labelled) == bool(labels)
+    assert all("category_paths" in p for p in stored) == bool(labels)
+
+
 def test_export_outlives_its_tokens_and_survives_faults(tmp_path: Path) -> None:
     """Tokens of one second, a slow server that drops connections and answers 5xx: the export
     still completes, every product once."""
