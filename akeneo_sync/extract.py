@@ -125,16 +125,27 @@ async def read_reference(
 ) -> dict[str, list[Doc]]:
     """The resources of ``REFERENCE`` among ``names`` (``reference_needed``; the others come
     back empty), read concurrently; a nested listing starts as soon as its parents are in.
-    ``answered`` is set once Akeneo answered the first request; ``known``: top listings read
-    already in this run, not asked for again."""
+    ``answered`` is set once Akeneo gave a token or answered the first request; ``known``: top
+    listings read already in this run, not asked for again."""
     known = known or {}
     names = set(names) | {_PARENT[n] for n in names if n in _PARENT}
 
     async def listing(name: str) -> list[Doc]:
         return list(known[name]) if name in known else await collect(client.pages(name))
 
-    # One request alone first: a wrong URL or credentials fail once, plainly, not eleven times.
-    locales = await listing("locales")
+    # One request alone until the token is in (or it answered): a wrong URL or credentials
+    # fail once, plainly, not eleven times. The others need not wait for its answer too.
+    first = asyncio.ensure_future(listing("locales"))
+    signed = asyncio.ensure_future(client.signed_in())
+    try:
+        await asyncio.wait({first, signed}, return_when=asyncio.FIRST_COMPLETED)
+        if first.done():
+            first.result()  # raises why Akeneo could not be reached
+    except BaseException:
+        first.cancel()
+        raise
+    finally:
+        signed.cancel()
     if answered is not None:
         answered.set()
     top = {name: asyncio.ensure_future(listing(name)) for name in STRUCTURE if name in names}
@@ -155,9 +166,9 @@ async def read_reference(
         **{name: nested(name, codes) for name, codes in nesting.items() if name in names},
     }
     try:
-        found = await asyncio.gather(*jobs.values())
+        locales, *found = await asyncio.gather(first, *jobs.values())
     finally:
-        for job in top.values():
+        for job in (first, *top.values()):
             job.cancel()
     return {
         **{name: [] for name in REFERENCE},

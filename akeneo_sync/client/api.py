@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -96,6 +97,16 @@ class AkeneoClient:
     @property
     def stats(self) -> HttpStats:
         return self.http.stats
+
+    async def signed_in(self) -> None:
+        """Return once a login answered with a token (the URL and credentials are good), which
+        happens inside the first request; never with an App token, which only an API answer
+        tells good or bad."""
+        event: asyncio.Event | None = getattr(self.auth, "signed_in", None)
+        if event is None:
+            await asyncio.get_running_loop().create_future()
+        else:
+            await event.wait()
 
     async def __aenter__(self) -> AkeneoClient:
         return self

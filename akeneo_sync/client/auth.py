@@ -62,6 +62,8 @@ class PasswordAuth(httpx.Auth):
         self.access_token: str | None = None
         self.refresh_token: str | None = None
         self._refresh_at = 0.0
+        self.signed_in = asyncio.Event()
+        """Set once a token is in: the URL and the credentials are good."""
         self.logins = 0
         self.refreshes = 0
 
@@ -159,6 +161,7 @@ class PasswordAuth(httpx.Auth):
         self.refresh_token = body.get("refresh_token") or self.refresh_token
         life = float(body.get("expires_in") or 3600)
         self._refresh_at = self._clock() + life - min(60.0, life * 0.1)
+        self.signed_in.set()
 
 
 class BearerAuth(httpx.Auth):
