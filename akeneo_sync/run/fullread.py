@@ -128,22 +128,21 @@ class FullRead:
         self, resource: str, filters: Filters, scope: str | None
     ) -> list[plan.Partition]:
         base = filters.search(products=resource == "products")
-        client = self.ctx.client
-        survey = await plan.take_survey(client, resource, base, {"scope": scope})
+        client, params = self.ctx.client, {"scope": scope}
+        survey = await plan.take_survey(client, resource, base, params)
         self.totals[resource].set_result(survey.total)
         # Models are followed by products, which fill the slots their last parts leave.
         products = resource == "products"
-        parts = await plan.plan(
+        return await plan.plan(
             client,
             resource,
             base,
             slots=client.concurrency,
-            params={"scope": scope},
+            params=params,
             survey=survey,
             per_slot=2 if products else 1,
             tail=products,
         )
-        return parts
 
     def _resumed(self, filters: Filters) -> list[plan.Partition] | None:
         """The checkpoint's parts not done yet, each from its next page."""
